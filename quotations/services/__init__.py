@@ -1,0 +1,55 @@
+"""Every write on quotations, invitations and bids goes through these verbs."""
+
+from quotations.services.audit import quotation_log
+from quotations.services.bids import MAX_NIGHTLY_RATE, BidLineInput, bid_revise, bid_submit, bid_withdraw
+from quotations.services.invitations import (
+    invitation_decline,
+    invitation_mark_viewed,
+    invitation_user_may_act,
+    quotation_invite_hotels,
+)
+from quotations.services.quotations import (
+    RoomMix,
+    StayInput,
+    quotation_approve,
+    quotation_cancel,
+    quotation_close_bidding,
+    quotation_create,
+    quotation_decline,
+    quotation_expire,
+    quotation_extend_deadline,
+    quotation_mark_booked,
+    quotation_request_changes,
+    quotation_revise,
+    quotation_send,
+    quotation_transition,
+)
+from quotations.services.references import reference_next
+
+__all__ = [
+    "MAX_NIGHTLY_RATE",
+    "BidLineInput",
+    "RoomMix",
+    "StayInput",
+    "bid_revise",
+    "bid_submit",
+    "bid_withdraw",
+    "invitation_decline",
+    "invitation_mark_viewed",
+    "invitation_user_may_act",
+    "quotation_approve",
+    "quotation_cancel",
+    "quotation_close_bidding",
+    "quotation_create",
+    "quotation_decline",
+    "quotation_expire",
+    "quotation_extend_deadline",
+    "quotation_invite_hotels",
+    "quotation_log",
+    "quotation_mark_booked",
+    "quotation_request_changes",
+    "quotation_revise",
+    "quotation_send",
+    "quotation_transition",
+    "reference_next",
+]

@@ -1,0 +1,226 @@
+"""Writes on hotel bids: submit, revise and withdraw, each before the deadline.
+
+A revision never edits the previous bid: it supersedes it with a new row, so
+the full history of what a hotel offered stays on record.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from quotations.errors import QuotationError
+from quotations.models import (
+    BidStatus,
+    HotelBid,
+    HotelBidLine,
+    HotelInvitation,
+    InvitationStatus,
+    Quotation,
+    QuotationStatus,
+    RoomType,
+)
+from quotations.services.audit import quotation_log
+from quotations.services.invitations import invitation_user_may_act
+from quotations.services.quotations import quotation_lock
+from spirittours.geo import Currency
+
+# No hotel room costs more than this per night in any currency we quote;
+# a larger figure is a typing error (an extra zero, a pasted total).
+MAX_NIGHTLY_RATE = Decimal("100000")
+
+
+@dataclass(frozen=True)
+class BidLineInput:
+    stay_id: int
+    room_type: str
+    nightly_rate: Decimal
+    rooms_available: int
+
+
+def _check_open(*, quotation: Quotation, invitation: HotelInvitation) -> None:
+    if invitation.status == InvitationStatus.DECLINED:
+        raise QuotationError(_("This invitation was declined; no bid can be made on it."), code="declined")
+    if quotation.status != QuotationStatus.BIDDING:
+        raise QuotationError(_("Bidding is closed for this quotation."), code="closed")
+    if quotation.bid_deadline is None or timezone.now() >= quotation.bid_deadline:
+        raise QuotationError(_("The bid deadline has passed."), code="closed")
+
+
+def _validate_lines(*, quotation: Quotation, invitation: HotelInvitation, lines: list[BidLineInput]) -> None:
+    if not lines:
+        raise QuotationError(_("Offer at least one room rate."), field="lines")
+    stays = {stay.pk: stay for stay in quotation.stays.all()}
+    requested = quotation.room_mix
+    seen = set()
+    for line in lines:
+        stay = stays.get(line.stay_id)
+        if stay is None or stay.city.casefold() != invitation.hotel.city.casefold():
+            raise QuotationError(_("A rate was given for a stay this hotel was not invited to."), field="lines")
+        if line.room_type not in RoomType.values or requested.get(line.room_type, 0) == 0:
+            raise QuotationError(_("The group did not ask for this room type."), field="lines")
+        key = (line.stay_id, line.room_type)
+        if key in seen:
+            raise QuotationError(_("Each room type can be priced once per stay."), field="lines")
+        seen.add(key)
+        rate = line.nightly_rate
+        if not isinstance(rate, Decimal) or not rate.is_finite():
+            raise QuotationError(_("Enter the rate as a number."), field="nightly_rate")
+        if rate <= 0:
+            raise QuotationError(_("Rates must be greater than zero."), field="nightly_rate")
+        if rate.as_tuple().exponent < -2:
+            raise QuotationError(_("Rates can have at most 2 decimals."), field="nightly_rate")
+        if rate > MAX_NIGHTLY_RATE:
+            raise QuotationError(
+                _("A nightly rate above %(max)s is not accepted.") % {"max": MAX_NIGHTLY_RATE}, field="nightly_rate"
+            )
+        if line.rooms_available < 1:
+            raise QuotationError(_("Offer at least one room of each type you price."), field="rooms_available")
+        if line.rooms_available > requested[line.room_type]:
+            raise QuotationError(
+                _("The group asked for %(count)d rooms of this type; offer no more than that.")
+                % {"count": requested[line.room_type]},
+                field="rooms_available",
+            )
+
+
+def _validate_terms(*, currency: str, valid_until: datetime.date) -> None:
+    if currency not in Currency.values:
+        raise QuotationError(_("Choose a currency from the list."), field="currency")
+    if valid_until < timezone.localdate():
+        raise QuotationError(_("The bid cannot be valid until a past date."), field="valid_until")
+
+
+def _bid_write(
+    *,
+    invitation: HotelInvitation,
+    lines: list[BidLineInput],
+    currency: str,
+    valid_until: datetime.date,
+    conditions: str,
+    notes: str,
+    by: User,
+    revising: bool,
+) -> HotelBid:
+    if not invitation_user_may_act(invitation=invitation, user=by):
+        raise QuotationError(_("You cannot act on this invitation."), code="forbidden")
+    _validate_terms(currency=currency, valid_until=valid_until)
+    with transaction.atomic():
+        quotation = quotation_lock(quotation=invitation.quotation)
+        locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
+        _check_open(quotation=quotation, invitation=locked)
+        _validate_lines(quotation=quotation, invitation=locked, lines=lines)
+        current = locked.bids.filter(status=BidStatus.ACTIVE).first()
+        if revising and current is None:
+            raise QuotationError(_("There is no active bid to revise."), code="no_bid")
+        if not revising and current is not None:
+            raise QuotationError(_("A bid is already active; revise it instead."), code="bid_exists")
+        last_revision = locked.bids.order_by("-revision").values_list("revision", flat=True).first() or 0
+        if current is not None:
+            current.status = BidStatus.SUPERSEDED
+            current.save(update_fields=["status", "updated_at"])
+        bid = HotelBid.objects.create(
+            invitation=locked,
+            revision=last_revision + 1,
+            currency=currency,
+            valid_until=valid_until,
+            conditions=conditions.strip(),
+            notes=notes.strip(),
+            submitted_by=by,
+        )
+        HotelBidLine.objects.bulk_create(
+            HotelBidLine(
+                bid=bid,
+                stay_id=line.stay_id,
+                room_type=line.room_type,
+                nightly_rate=line.nightly_rate,
+                rooms_available=line.rooms_available,
+            )
+            for line in lines
+        )
+        if locked.status != InvitationStatus.BID:
+            locked.status = InvitationStatus.BID
+            locked.save(update_fields=["status", "updated_at"])
+        quotation_log(
+            quotation=quotation,
+            action="bid.revised" if revising else "bid.submitted",
+            actor=by,
+            data={"invitation": locked.pk, "bid": bid.pk, "revision": bid.revision},
+        )
+    return bid
+
+
+def bid_submit(
+    *,
+    invitation: HotelInvitation,
+    lines: list[BidLineInput],
+    currency: str,
+    valid_until: datetime.date,
+    conditions: str = "",
+    notes: str = "",
+    by: User,
+) -> HotelBid:
+    """A hotel's first offer on an invitation, before the bid deadline."""
+    return _bid_write(
+        invitation=invitation,
+        lines=lines,
+        currency=currency,
+        valid_until=valid_until,
+        conditions=conditions,
+        notes=notes,
+        by=by,
+        revising=False,
+    )
+
+
+def bid_revise(
+    *,
+    invitation: HotelInvitation,
+    lines: list[BidLineInput],
+    currency: str,
+    valid_until: datetime.date,
+    conditions: str = "",
+    notes: str = "",
+    by: User,
+) -> HotelBid:
+    """Replace the active bid with a new revision; the old one is kept as superseded."""
+    return _bid_write(
+        invitation=invitation,
+        lines=lines,
+        currency=currency,
+        valid_until=valid_until,
+        conditions=conditions,
+        notes=notes,
+        by=by,
+        revising=True,
+    )
+
+
+def bid_withdraw(*, bid: HotelBid, by: User) -> HotelBid:
+    """Take back the active bid before the deadline; the invitation stays open."""
+    invitation = bid.invitation
+    if not invitation_user_may_act(invitation=invitation, user=by):
+        raise QuotationError(_("You cannot act on this invitation."), code="forbidden")
+    with transaction.atomic():
+        quotation = quotation_lock(quotation=invitation.quotation)
+        locked_invitation = HotelInvitation.objects.select_for_update().get(pk=invitation.pk)
+        _check_open(quotation=quotation, invitation=locked_invitation)
+        locked = HotelBid.objects.select_for_update().get(pk=bid.pk)
+        if locked.status != BidStatus.ACTIVE:
+            raise QuotationError(_("Only the active bid can be withdrawn."), code="not_active")
+        locked.status = BidStatus.WITHDRAWN
+        locked.save(update_fields=["status", "updated_at"])
+        locked_invitation.status = InvitationStatus.VIEWED
+        locked_invitation.save(update_fields=["status", "updated_at"])
+        quotation_log(
+            quotation=quotation,
+            action="bid.withdrawn",
+            actor=by,
+            data={"invitation": locked_invitation.pk, "bid": locked.pk, "revision": locked.revision},
+        )
+    bid.refresh_from_db()
+    return bid

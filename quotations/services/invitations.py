@@ -1,0 +1,140 @@
+"""Writes on hotel invitations: inviting hotels, a hotel viewing or declining."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from quotations.errors import QuotationError
+from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
+from quotations.services.audit import quotation_log
+from quotations.services.quotations import quotation_lock, quotation_transition
+
+INVITABLE_STATUSES = {QuotationStatus.DRAFT, QuotationStatus.BIDDING}
+
+
+def invitation_user_may_act(*, invitation: HotelInvitation, user: User) -> bool:
+    """A hotel's own members act for it; active staff may act for any hotel."""
+    if not user.is_active:
+        return False
+    if user.role == Role.STAFF:
+        return True
+    return user.role == Role.HOTEL and invitation.hotel.members.filter(pk=user.pk).exists()
+
+
+def quotation_invite_hotels(
+    *,
+    quotation: Quotation,
+    hotels: list[Hotel],
+    by: User,
+    bid_deadline: datetime.datetime | None = None,
+) -> list[HotelInvitation]:
+    """Invite hotels in the itinerary's cities to bid; opens bidding on a draft.
+
+    Hotels already invited are left as they are, so inviting twice is harmless.
+    Returns the invitations created by this call.
+    """
+    if by.role != Role.STAFF or not by.is_active:
+        raise QuotationError(_("Only active staff may do this."), code="forbidden")
+    if not hotels:
+        raise QuotationError(_("Choose at least one hotel."), field="hotels")
+    with transaction.atomic():
+        locked = quotation_lock(quotation=quotation)
+        if locked.status not in INVITABLE_STATUSES:
+            raise QuotationError(
+                _("Hotels can only be invited while the quotation is a draft or open for bids."),
+                code="illegal_transition",
+            )
+        deadline = bid_deadline or locked.bid_deadline
+        if deadline is None or deadline <= timezone.now():
+            raise QuotationError(_("Set a bid deadline in the future."), field="bid_deadline")
+        cities = {stay.city.casefold() for stay in locked.stays.all()}
+        for hotel in hotels:
+            if not hotel.is_active:
+                raise QuotationError(_("%(hotel)s is not active.") % {"hotel": hotel.name}, field="hotels")
+            if hotel.city.casefold() not in cities:
+                raise QuotationError(
+                    _("%(hotel)s is in %(city)s, which is not on this itinerary.")
+                    % {"hotel": hotel.name, "city": hotel.city},
+                    field="hotels",
+                )
+        if locked.status == QuotationStatus.DRAFT:
+            quotation_transition(quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_opened")
+        if locked.bid_deadline != deadline:
+            locked.bid_deadline = deadline
+            locked.save(update_fields=["bid_deadline", "updated_at"])
+        already = set(locked.invitations.values_list("hotel_id", flat=True))
+        created = []
+        for hotel in hotels:
+            if hotel.pk in already:
+                continue
+            invitation = HotelInvitation.objects.create(quotation=locked, hotel=hotel, invited_by=by)
+            already.add(hotel.pk)
+            created.append(invitation)
+            quotation_log(
+                quotation=locked,
+                action="invitation.created",
+                actor=by,
+                data={"invitation": invitation.pk, "hotel": hotel.pk},
+            )
+    quotation.refresh_from_db()
+    return created
+
+
+def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInvitation:
+    """Record the first time the hotel opened the invitation; later views change nothing."""
+    if invitation.viewed_at is not None or not invitation_user_may_act(invitation=invitation, user=by):
+        return invitation
+    if by.role == Role.STAFF:
+        return invitation  # staff looking at the portal page is not the hotel viewing it
+    with transaction.atomic():
+        updated = HotelInvitation.objects.filter(pk=invitation.pk, viewed_at__isnull=True).update(
+            viewed_at=timezone.now(),
+            status=_viewed_status(invitation),
+            updated_at=timezone.now(),
+        )
+        if updated:
+            quotation_log(
+                quotation=invitation.quotation,
+                action="invitation.viewed",
+                actor=by,
+                data={"invitation": invitation.pk},
+            )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def _viewed_status(invitation: HotelInvitation) -> str:
+    if invitation.status == InvitationStatus.INVITED:
+        return InvitationStatus.VIEWED
+    return invitation.status
+
+
+def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) -> HotelInvitation:
+    """The hotel will not bid; any active bid of theirs is withdrawn with it."""
+    if not invitation_user_may_act(invitation=invitation, user=by):
+        raise QuotationError(_("You cannot act on this invitation."), code="forbidden")
+    if not reason.strip():
+        raise QuotationError(_("Tell us why you decline."), field="reason")
+    with transaction.atomic():
+        quotation = quotation_lock(quotation=invitation.quotation)
+        locked = HotelInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.status == InvitationStatus.DECLINED:
+            raise QuotationError(_("This invitation was already declined."), code="declined")
+        if quotation.status != QuotationStatus.BIDDING or timezone.now() >= quotation.bid_deadline:
+            raise QuotationError(_("Bidding is closed for this quotation."), code="closed")
+        withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(status=BidStatus.WITHDRAWN, updated_at=timezone.now())
+        locked.status = InvitationStatus.DECLINED
+        locked.declined_at = timezone.now()
+        locked.decline_reason = reason.strip()
+        locked.save(update_fields=["status", "declined_at", "decline_reason", "updated_at"])
+        quotation_log(
+            quotation=quotation,
+            action="invitation.declined",
+            actor=by,
+            data={"invitation": locked.pk, "reason": locked.decline_reason, "bids_withdrawn": withdrawn},
+        )
+    invitation.refresh_from_db()
+    return invitation

@@ -1,0 +1,303 @@
+"""Writes on a quotation: creation and every move of its status machine."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from quotations.errors import QuotationError
+from quotations.models import (
+    Client,
+    MealPlan,
+    Quotation,
+    QuotationStatus,
+    QuotationStay,
+)
+from quotations.services.audit import quotation_log
+from quotations.services.references import reference_next
+from quotations.workflow import transition_check
+from spirittours.geo import Currency
+
+
+@dataclass(frozen=True)
+class StayInput:
+    city: str
+    nights: int
+
+
+@dataclass(frozen=True)
+class RoomMix:
+    singles: int = 0
+    doubles: int = 0
+    twins: int = 0
+    triples: int = 0
+
+    @property
+    def rooms(self) -> int:
+        return self.singles + self.doubles + self.twins + self.triples
+
+    @property
+    def beds(self) -> int:
+        return self.singles + 2 * self.doubles + 2 * self.twins + 3 * self.triples
+
+
+def _require_staff(user: User) -> None:
+    if user.role != Role.STAFF or not user.is_active:
+        raise QuotationError(_("Only active staff may do this."), code="forbidden")
+
+
+def quotation_create(
+    *,
+    client: Client,
+    owner: User,
+    group_name: str,
+    arrival: datetime.date,
+    departure: datetime.date,
+    pax: int,
+    rooms: RoomMix,
+    stays: list[StayInput],
+    meal_plan: str = MealPlan.BED_AND_BREAKFAST,
+    currency: str = Currency.EUR,
+    margin_percent: Decimal = Decimal("15.00"),
+    notes: str = "",
+    by: User,
+) -> Quotation:
+    """Create a draft quotation with its itinerary.
+
+    The stays must cover every night between arrival and departure, and the
+    room mix must sleep every passenger.
+    """
+    _require_staff(by)
+    _require_staff(owner)
+    if not group_name.strip():
+        raise QuotationError(_("Give the group a name."), field="group_name")
+    if departure <= arrival:
+        raise QuotationError(_("Departure must be after arrival."), field="departure")
+    if arrival < timezone.localdate():
+        raise QuotationError(_("Arrival cannot be in the past."), field="arrival")
+    if pax < 1:
+        raise QuotationError(_("A group needs at least one passenger."), field="pax")
+    if min(rooms.singles, rooms.doubles, rooms.twins, rooms.triples) < 0 or rooms.rooms == 0:
+        raise QuotationError(_("Ask for at least one room."), field="rooms")
+    if rooms.beds < pax:
+        raise QuotationError(
+            _("The rooms sleep %(beds)d people but the group has %(pax)d.") % {"beds": rooms.beds, "pax": pax},
+            field="rooms",
+        )
+    if meal_plan not in MealPlan.values:
+        raise QuotationError(_("Choose a meal plan from the list."), field="meal_plan")
+    if currency not in Currency.values:
+        raise QuotationError(_("Choose a currency from the list."), field="currency")
+    if not Decimal(0) <= margin_percent <= Decimal(100):
+        raise QuotationError(_("The margin must be between 0 and 100 %."), field="margin_percent")
+    if not stays or any(stay.nights < 1 or not stay.city.strip() for stay in stays):
+        raise QuotationError(_("Every stay needs a city and at least one night."), field="stays")
+    nights = (departure - arrival).days
+    if sum(stay.nights for stay in stays) != nights:
+        raise QuotationError(
+            _("The stays add up to %(stays)d nights but the trip has %(nights)d.")
+            % {"stays": sum(stay.nights for stay in stays), "nights": nights},
+            field="stays",
+        )
+
+    with transaction.atomic():
+        quotation = Quotation.objects.create(
+            reference=reference_next(prefix="Q", year=timezone.localdate().year),
+            client=client,
+            owner=owner,
+            group_name=group_name.strip(),
+            arrival=arrival,
+            departure=departure,
+            pax=pax,
+            singles=rooms.singles,
+            doubles=rooms.doubles,
+            twins=rooms.twins,
+            triples=rooms.triples,
+            meal_plan=meal_plan,
+            currency=currency,
+            margin_percent=margin_percent,
+            notes=notes,
+        )
+        QuotationStay.objects.bulk_create(
+            QuotationStay(quotation=quotation, position=index, city=stay.city.strip(), nights=stay.nights)
+            for index, stay in enumerate(stays, start=1)
+        )
+        quotation_log(
+            quotation=quotation,
+            action="quotation.created",
+            actor=by,
+            data={"reference": quotation.reference, "pax": pax, "nights": nights},
+        )
+    return quotation
+
+
+def quotation_lock(*, quotation: Quotation) -> Quotation:
+    """Re-read the quotation with a row lock; call inside a transaction."""
+    return Quotation.objects.select_for_update().get(pk=quotation.pk)
+
+
+def quotation_transition(
+    *, quotation: Quotation, target: str, by: User | None, action: str, data: dict | None = None
+) -> Quotation:
+    """Move a locked quotation to `target`, or raise QuotationError; logs the move."""
+    source = quotation.status
+    transition_check(source=source, target=target)
+    quotation.status = target
+    quotation.save(update_fields=["status", "updated_at"])
+    quotation_log(
+        quotation=quotation,
+        action=action,
+        actor=by,
+        data={"from": source, "to": target, **(data or {})},
+    )
+    return quotation
+
+
+def _move(
+    *, quotation: Quotation, target: str, by: User | None, action: str, data: dict | None = None, check=None
+) -> Quotation:
+    with transaction.atomic():
+        locked = quotation_lock(quotation=quotation)
+        transition_check(source=locked.status, target=target)
+        if check is not None:
+            check(locked)
+        quotation_transition(quotation=locked, target=target, by=by, action=action, data=data)
+    quotation.refresh_from_db()
+    return quotation
+
+
+def quotation_close_bidding(*, quotation: Quotation, by: User | None) -> Quotation:
+    """End the bidding window now (staff) or at the deadline (beat job, `by` None)."""
+    if by is not None:
+        _require_staff(by)
+    return _move(quotation=quotation, target=QuotationStatus.QUOTED, by=by, action="quotation.bidding_closed")
+
+
+def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.datetime, by: User) -> Quotation:
+    """Move the bid deadline later; a closed bidding round is opened again."""
+    _require_staff(by)
+    if bid_deadline <= timezone.now():
+        raise QuotationError(_("The new deadline must be in the future."), field="bid_deadline")
+    with transaction.atomic():
+        locked = quotation_lock(quotation=quotation)
+        previous = locked.bid_deadline
+        if locked.status != QuotationStatus.BIDDING:
+            quotation_transition(quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_reopened")
+        elif previous is not None and bid_deadline <= previous:
+            raise QuotationError(_("The new deadline must be later than the current one."), field="bid_deadline")
+        locked.bid_deadline = bid_deadline
+        locked.save(update_fields=["bid_deadline", "updated_at"])
+        quotation_log(
+            quotation=locked,
+            action="quotation.deadline_changed",
+            actor=by,
+            data={"from": previous.isoformat() if previous else None, "to": bid_deadline.isoformat()},
+        )
+    quotation.refresh_from_db()
+    return quotation
+
+
+def quotation_revise(*, quotation: Quotation, by: User) -> Quotation:
+    """Staff take a quote back to work after the client asked for changes or it expired."""
+    _require_staff(by)
+    return _move(quotation=quotation, target=QuotationStatus.QUOTED, by=by, action="quotation.revised")
+
+
+def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User) -> Quotation:
+    """Send the quote to the client, valid until the given date."""
+    _require_staff(by)
+    if valid_until < timezone.localdate():
+        raise QuotationError(_("The quote cannot be valid until a past date."), field="valid_until")
+
+    def set_validity(locked: Quotation) -> None:
+        locked.valid_until = valid_until
+        locked.save(update_fields=["valid_until", "updated_at"])
+
+    return _move(
+        quotation=quotation,
+        target=QuotationStatus.SENT,
+        by=by,
+        action="quotation.sent",
+        data={"valid_until": valid_until.isoformat()},
+        check=set_validity,
+    )
+
+
+def _require_client_side(quotation: Quotation, user: User) -> None:
+    """Client verbs are for the client's own contacts (or staff acting for them)."""
+    if user.role == Role.STAFF and user.is_active:
+        return
+    if not quotation.client.contacts.filter(pk=user.pk, is_active=True).exists():
+        raise QuotationError(_("You cannot act on this quotation."), code="forbidden")
+
+
+def _refuse_if_expired(locked: Quotation) -> None:
+    if locked.valid_until is not None and locked.valid_until < timezone.localdate():
+        raise QuotationError(
+            _("This quote expired on %(date)s; ask us for a new one.") % {"date": locked.valid_until.isoformat()},
+            code="expired",
+        )
+
+
+def quotation_approve(*, quotation: Quotation, by: User) -> Quotation:
+    """The client accepts the quote; refused once it has expired."""
+    _require_client_side(quotation, by)
+    return _move(
+        quotation=quotation, target=QuotationStatus.APPROVED, by=by, action="quotation.approved", check=_refuse_if_expired
+    )
+
+
+def quotation_request_changes(*, quotation: Quotation, message: str, by: User) -> Quotation:
+    _require_client_side(quotation, by)
+    if not message.strip():
+        raise QuotationError(_("Tell us what you would like to change."), field="message")
+    return _move(
+        quotation=quotation,
+        target=QuotationStatus.CHANGES_REQUESTED,
+        by=by,
+        action="quotation.changes_requested",
+        data={"message": message.strip()},
+    )
+
+
+def quotation_decline(*, quotation: Quotation, reason: str, by: User) -> Quotation:
+    _require_client_side(quotation, by)
+    return _move(
+        quotation=quotation,
+        target=QuotationStatus.DECLINED,
+        by=by,
+        action="quotation.declined",
+        data={"reason": reason.strip()},
+    )
+
+
+def quotation_expire(*, quotation: Quotation, by: User | None = None) -> Quotation:
+    """Mark a sent quote expired; only once its valid-until date has passed."""
+
+    def check_due(locked: Quotation) -> None:
+        if locked.valid_until is None or locked.valid_until >= timezone.localdate():
+            raise QuotationError(_("This quote is still valid."), code="not_due")
+
+    return _move(quotation=quotation, target=QuotationStatus.EXPIRED, by=by, action="quotation.expired", check=check_due)
+
+
+def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotation:
+    _require_staff(by)
+    if not reason.strip():
+        raise QuotationError(_("Give a reason for the cancellation."), field="reason")
+    return _move(
+        quotation=quotation,
+        target=QuotationStatus.CANCELLED,
+        by=by,
+        action="quotation.cancelled",
+        data={"reason": reason.strip()},
+    )
+
+
+def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation:
+    """Called when the booking for an approved quote is created."""
+    return _move(quotation=quotation, target=QuotationStatus.BOOKED, by=by, action="quotation.booked")
