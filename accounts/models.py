@@ -64,7 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(
         _("phone (E.164)"), max_length=16, unique=True, null=True, blank=True, validators=[E164_VALIDATOR]
     )
-    language = models.CharField(_("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH)
+    language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin access"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -5,9 +5,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Language, Role
 from spirittours.db import TimeStampedModel
 from spirittours.geo import Country, Currency
-from accounts.models import Language, Role
 
 
 def _new_token() -> str:
@@ -125,7 +125,9 @@ class Quotation(TimeStampedModel):
     doubles = models.PositiveIntegerField(_("double rooms"), default=0)
     twins = models.PositiveIntegerField(_("twin rooms"), default=0)
     triples = models.PositiveIntegerField(_("triple rooms"), default=0)
-    meal_plan = models.CharField(_("meal plan"), max_length=2, choices=MealPlan.choices, default=MealPlan.BED_AND_BREAKFAST)
+    meal_plan = models.CharField(
+        _("meal plan"), max_length=2, choices=MealPlan.choices, default=MealPlan.BED_AND_BREAKFAST
+    )
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     margin_percent = models.DecimalField(
         _("margin %"),
@@ -146,7 +148,9 @@ class Quotation(TimeStampedModel):
         verbose_name_plural = _("quotations")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(name="quotation_departure_after_arrival", condition=models.Q(departure__gt=models.F("arrival"))),
+            models.CheckConstraint(
+                name="quotation_departure_after_arrival", condition=models.Q(departure__gt=models.F("arrival"))
+            ),
             models.CheckConstraint(name="quotation_pax_positive", condition=models.Q(pax__gte=1)),
             models.CheckConstraint(
                 name="quotation_margin_0_to_100", condition=models.Q(margin_percent__gte=0, margin_percent__lte=100)
@@ -177,7 +181,9 @@ class Quotation(TimeStampedModel):
 class QuotationStay(models.Model):
     """One city of the itinerary, in order: the group sleeps `nights` nights there."""
 
-    quotation = models.ForeignKey(Quotation, verbose_name=_("quotation"), on_delete=models.CASCADE, related_name="stays")
+    quotation = models.ForeignKey(
+        Quotation, verbose_name=_("quotation"), on_delete=models.CASCADE, related_name="stays"
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     city = models.CharField(_("city"), max_length=100)
     nights = models.PositiveSmallIntegerField(_("nights"), validators=[MinValueValidator(1)])

@@ -30,8 +30,12 @@ def transition_allowed(*, source: str, target: str) -> bool:
 def transition_check(*, source: str, target: str) -> None:
     """Raise QuotationError unless `source -> target` is in the table."""
     if not transition_allowed(source=source, target=target):
-        raise QuotationError(
-            _("A quotation in status “%(source)s” cannot become “%(target)s”.")
-            % {"source": S(source).label, "target": S(target).label},
-            code="illegal_transition",
-        )
+        transition_refuse(source=source, target=target)
+
+
+def transition_refuse(*, source: str, target: str) -> None:
+    raise QuotationError(
+        _("A quotation in status “%(source)s” cannot become “%(target)s”.")
+        % {"source": S(source).label, "target": S(target).label},
+        code="illegal_transition",
+    )

@@ -61,7 +61,9 @@ def quotation_invite_hotels(
                     field="hotels",
                 )
         if locked.status == QuotationStatus.DRAFT:
-            quotation_transition(quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_opened")
+            quotation_transition(
+                quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_opened"
+            )
         if locked.bid_deadline != deadline:
             locked.bid_deadline = deadline
             locked.save(update_fields=["bid_deadline", "updated_at"])
@@ -125,7 +127,9 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
             raise QuotationError(_("This invitation was already declined."), code="declined")
         if quotation.status != QuotationStatus.BIDDING or timezone.now() >= quotation.bid_deadline:
             raise QuotationError(_("Bidding is closed for this quotation."), code="closed")
-        withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(status=BidStatus.WITHDRAWN, updated_at=timezone.now())
+        withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(
+            status=BidStatus.WITHDRAWN, updated_at=timezone.now()
+        )
         locked.status = InvitationStatus.DECLINED
         locked.declined_at = timezone.now()
         locked.decline_reason = reason.strip()

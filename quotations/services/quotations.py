@@ -19,8 +19,12 @@ from quotations.models import (
 )
 from quotations.services.audit import quotation_log
 from quotations.services.references import reference_next
-from quotations.workflow import transition_check
+from quotations.workflow import transition_check, transition_refuse
 from spirittours.geo import Currency
+
+S = QuotationStatus
+CANCELLABLE = frozenset({S.DRAFT, S.BIDDING, S.QUOTED, S.SENT, S.CHANGES_REQUESTED, S.APPROVED, S.BOOKED, S.EXPIRED})
+REOPENABLE = frozenset({S.QUOTED, S.CHANGES_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -158,10 +162,20 @@ def quotation_transition(
 
 
 def _move(
-    *, quotation: Quotation, target: str, by: User | None, action: str, data: dict | None = None, check=None
+    *,
+    quotation: Quotation,
+    sources: frozenset[str],
+    target: str,
+    by: User | None,
+    action: str,
+    data: dict | None = None,
+    check=None,
 ) -> Quotation:
+    """Lock, check the verb's own source statuses and the table, run `check`, move."""
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
+        if locked.status not in sources:
+            transition_refuse(source=locked.status, target=target)
         transition_check(source=locked.status, target=target)
         if check is not None:
             check(locked)
@@ -174,7 +188,13 @@ def quotation_close_bidding(*, quotation: Quotation, by: User | None) -> Quotati
     """End the bidding window now (staff) or at the deadline (beat job, `by` None)."""
     if by is not None:
         _require_staff(by)
-    return _move(quotation=quotation, target=QuotationStatus.QUOTED, by=by, action="quotation.bidding_closed")
+    return _move(
+        quotation=quotation,
+        sources=frozenset({S.BIDDING}),
+        target=S.QUOTED,
+        by=by,
+        action="quotation.bidding_closed",
+    )
 
 
 def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.datetime, by: User) -> Quotation:
@@ -185,8 +205,12 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
         previous = locked.bid_deadline
+        if locked.status not in REOPENABLE | {S.BIDDING}:
+            transition_refuse(source=locked.status, target=S.BIDDING)
         if locked.status != QuotationStatus.BIDDING:
-            quotation_transition(quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_reopened")
+            quotation_transition(
+                quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_reopened"
+            )
         elif previous is not None and bid_deadline <= previous:
             raise QuotationError(_("The new deadline must be later than the current one."), field="bid_deadline")
         locked.bid_deadline = bid_deadline
@@ -204,7 +228,13 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
 def quotation_revise(*, quotation: Quotation, by: User) -> Quotation:
     """Staff take a quote back to work after the client asked for changes or it expired."""
     _require_staff(by)
-    return _move(quotation=quotation, target=QuotationStatus.QUOTED, by=by, action="quotation.revised")
+    return _move(
+        quotation=quotation,
+        sources=frozenset({S.CHANGES_REQUESTED, S.EXPIRED}),
+        target=S.QUOTED,
+        by=by,
+        action="quotation.revised",
+    )
 
 
 def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User) -> Quotation:
@@ -219,7 +249,8 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
 
     return _move(
         quotation=quotation,
-        target=QuotationStatus.SENT,
+        sources=frozenset({S.QUOTED}),
+        target=S.SENT,
         by=by,
         action="quotation.sent",
         data={"valid_until": valid_until.isoformat()},
@@ -247,7 +278,12 @@ def quotation_approve(*, quotation: Quotation, by: User) -> Quotation:
     """The client accepts the quote; refused once it has expired."""
     _require_client_side(quotation, by)
     return _move(
-        quotation=quotation, target=QuotationStatus.APPROVED, by=by, action="quotation.approved", check=_refuse_if_expired
+        quotation=quotation,
+        sources=frozenset({S.SENT}),
+        target=S.APPROVED,
+        by=by,
+        action="quotation.approved",
+        check=_refuse_if_expired,
     )
 
 
@@ -257,7 +293,8 @@ def quotation_request_changes(*, quotation: Quotation, message: str, by: User) -
         raise QuotationError(_("Tell us what you would like to change."), field="message")
     return _move(
         quotation=quotation,
-        target=QuotationStatus.CHANGES_REQUESTED,
+        sources=frozenset({S.SENT}),
+        target=S.CHANGES_REQUESTED,
         by=by,
         action="quotation.changes_requested",
         data={"message": message.strip()},
@@ -268,7 +305,8 @@ def quotation_decline(*, quotation: Quotation, reason: str, by: User) -> Quotati
     _require_client_side(quotation, by)
     return _move(
         quotation=quotation,
-        target=QuotationStatus.DECLINED,
+        sources=frozenset({S.SENT}),
+        target=S.DECLINED,
         by=by,
         action="quotation.declined",
         data={"reason": reason.strip()},
@@ -282,7 +320,14 @@ def quotation_expire(*, quotation: Quotation, by: User | None = None) -> Quotati
         if locked.valid_until is None or locked.valid_until >= timezone.localdate():
             raise QuotationError(_("This quote is still valid."), code="not_due")
 
-    return _move(quotation=quotation, target=QuotationStatus.EXPIRED, by=by, action="quotation.expired", check=check_due)
+    return _move(
+        quotation=quotation,
+        sources=frozenset({S.SENT}),
+        target=S.EXPIRED,
+        by=by,
+        action="quotation.expired",
+        check=check_due,
+    )
 
 
 def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotation:
@@ -291,7 +336,8 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
         raise QuotationError(_("Give a reason for the cancellation."), field="reason")
     return _move(
         quotation=quotation,
-        target=QuotationStatus.CANCELLED,
+        sources=CANCELLABLE,
+        target=S.CANCELLED,
         by=by,
         action="quotation.cancelled",
         data={"reason": reason.strip()},
@@ -300,4 +346,10 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
 
 def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation:
     """Called when the booking for an approved quote is created."""
-    return _move(quotation=quotation, target=QuotationStatus.BOOKED, by=by, action="quotation.booked")
+    return _move(
+        quotation=quotation,
+        sources=frozenset({S.APPROVED}),
+        target=S.BOOKED,
+        by=by,
+        action="quotation.booked",
+    )

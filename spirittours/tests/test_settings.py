@@ -1,0 +1,85 @@
+"""The settings module's promises: embedded defaults, and refusal to run unsafely."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _django(env_overrides: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "spirittours.settings", **env_overrides})
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _django({"DEBUG": "False", "ALLOWED_HOSTS": "tours.example"}, "print('started')")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is False" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_embedded_defaults_need_no_services(tmp_path):
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], "
+        "s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL, s.TIME_ZONE, s.USE_TZ)"
+    )
+    result = _django({"SPIRITTOURS_VAR_DIR": str(tmp_path)}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "filesystem://",
+        "Europe/Madrid",
+        "True",
+    ]
+    assert (tmp_path / "dev_secret_key").exists()
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    env = {
+        "DEBUG": "False",
+        "SECRET_KEY": "k" * 10 + "Xy7#qP2!vR9$wL4&mN8*zT1^bH6(cJ3)" + "s" * 20,
+        "ALLOWED_HOSTS": "tours.example",
+        "CSRF_TRUSTED_ORIGINS": "https://tours.example",
+        "SPIRITTOURS_VAR_DIR": str(tmp_path),
+    }
+    result = _django(
+        env,
+        "from django.core.management import call_command; call_command('check', '--deploy', '--fail-level', 'WARNING')",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr
+
+
+@pytest.mark.redis
+def test_redis_channel_layer_round_trip():
+    layer = get_channel_layer()
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+
+    async def round_trip():
+        channel = await layer.new_channel()
+        await layer.group_add("settings-test", channel)
+        await layer.group_send("settings-test", {"type": "ping", "n": 1})
+        message = await layer.receive(channel)
+        await layer.group_discard("settings-test", channel)
+        await layer.flush()
+        return message
+
+    assert async_to_sync(round_trip)() == {"type": "ping", "n": 1}
