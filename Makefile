@@ -24,7 +24,7 @@ deps: $(VENV)/.runtime
 dev-deps: $(VENV)/.dev
 
 migrate: deps
-	mkdir -p var/broker/queue var/broker/processed
+	mkdir -p var/broker/queue var/broker/processed var/broker/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py install_schedules
 

@@ -54,7 +54,7 @@ def quotation_make(
     arrival: datetime.date | None = None,
     nights: tuple[tuple[str, int], ...] = (("Sevilla", 3),),
     pax: int = 20,
-    rooms: RoomMix = RoomMix(singles=2, doubles=9),
+    rooms: RoomMix | None = None,
     currency: str = Currency.EUR,
     margin_percent: Decimal = Decimal("15.00"),
 ) -> Quotation:
@@ -68,7 +68,7 @@ def quotation_make(
         arrival=arrival,
         departure=arrival + datetime.timedelta(days=sum(n for _, n in nights)),
         pax=pax,
-        rooms=rooms,
+        rooms=rooms or RoomMix(singles=2, doubles=9),
         stays=[StayInput(city=city, nights=n) for city, n in nights],
         currency=currency,
         margin_percent=margin_percent,

@@ -88,9 +88,14 @@ def _validate_lines(*, quotation: Quotation, invitation: HotelInvitation, lines:
             )
 
 
-def _validate_terms(*, currency: str, valid_until: datetime.date) -> None:
+def _validate_terms(*, invitation: HotelInvitation, currency: str, valid_until: datetime.date) -> None:
     if currency not in Currency.values:
         raise QuotationError(_("Choose a currency from the list."), field="currency")
+    if currency != invitation.hotel.currency:
+        raise QuotationError(
+            _("Quote in your hotel's currency, %(currency)s.") % {"currency": invitation.hotel.currency},
+            field="currency",
+        )
     if valid_until < timezone.localdate():
         raise QuotationError(_("The bid cannot be valid until a past date."), field="valid_until")
 
@@ -108,7 +113,7 @@ def _bid_write(
 ) -> HotelBid:
     if not invitation_user_may_act(invitation=invitation, user=by):
         raise QuotationError(_("You cannot act on this invitation."), code="forbidden")
-    _validate_terms(currency=currency, valid_until=valid_until)
+    _validate_terms(invitation=invitation, currency=currency, valid_until=valid_until)
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
@@ -214,7 +219,7 @@ def bid_withdraw(*, bid: HotelBid, by: User) -> HotelBid:
             raise QuotationError(_("Only the active bid can be withdrawn."), code="not_active")
         locked.status = BidStatus.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
-        locked_invitation.status = InvitationStatus.VIEWED
+        locked_invitation.status = InvitationStatus.VIEWED if locked_invitation.viewed_at else InvitationStatus.INVITED
         locked_invitation.save(update_fields=["status", "updated_at"])
         quotation_log(
             quotation=quotation,

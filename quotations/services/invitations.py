@@ -50,6 +50,11 @@ def quotation_invite_hotels(
         deadline = bid_deadline or locked.bid_deadline
         if deadline is None or deadline <= timezone.now():
             raise QuotationError(_("Set a bid deadline in the future."), field="bid_deadline")
+        if locked.status == QuotationStatus.BIDDING and deadline < locked.bid_deadline:
+            # Hotels already invited were promised the current deadline.
+            raise QuotationError(
+                _("The deadline of an open bidding round cannot be brought forward."), field="bid_deadline"
+            )
         cities = {stay.city.casefold() for stay in locked.stays.all()}
         for hotel in hotels:
             if not hotel.is_active:
@@ -92,10 +97,12 @@ def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInv
     if by.role == Role.STAFF:
         return invitation  # staff looking at the portal page is not the hotel viewing it
     with transaction.atomic():
-        updated = HotelInvitation.objects.filter(pk=invitation.pk, viewed_at__isnull=True).update(
-            viewed_at=timezone.now(),
-            status=_viewed_status(invitation),
-            updated_at=timezone.now(),
+        now = timezone.now()
+        first_view = HotelInvitation.objects.filter(pk=invitation.pk, viewed_at__isnull=True)
+        updated = first_view.update(viewed_at=now, updated_at=now)
+        # Decided in the database, not from the caller's copy: a bid may have landed meanwhile.
+        HotelInvitation.objects.filter(pk=invitation.pk, status=InvitationStatus.INVITED).update(
+            status=InvitationStatus.VIEWED
         )
         if updated:
             quotation_log(
@@ -106,12 +113,6 @@ def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInv
             )
     invitation.refresh_from_db()
     return invitation
-
-
-def _viewed_status(invitation: HotelInvitation) -> str:
-    if invitation.status == InvitationStatus.INVITED:
-        return InvitationStatus.VIEWED
-    return invitation.status
 
 
 def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) -> HotelInvitation:

@@ -262,7 +262,7 @@ def _require_client_side(quotation: Quotation, user: User) -> None:
     """Client verbs are for the client's own contacts (or staff acting for them)."""
     if user.role == Role.STAFF and user.is_active:
         return
-    if not quotation.client.contacts.filter(pk=user.pk, is_active=True).exists():
+    if user.role != Role.CLIENT or not quotation.client.contacts.filter(pk=user.pk, is_active=True).exists():
         raise QuotationError(_("You cannot act on this quotation."), code="forbidden")
 
 
@@ -345,7 +345,9 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
 
 
 def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation:
-    """Called when the booking for an approved quote is created."""
+    """Called when the booking for an approved quote is created (by staff or the system)."""
+    if by is not None:
+        _require_staff(by)
     return _move(
         quotation=quotation,
         sources=frozenset({S.APPROVED}),

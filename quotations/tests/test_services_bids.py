@@ -96,7 +96,7 @@ def test_withdraw_then_submit_again_gets_next_revision(bidding):
     bid = bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
     bid_withdraw(bid=bid, by=user)
     invitation.refresh_from_db()
-    assert (bid.status, invitation.status) == (BidStatus.WITHDRAWN, InvitationStatus.VIEWED)
+    assert (bid.status, invitation.status) == (BidStatus.WITHDRAWN, InvitationStatus.INVITED)  # never opened
     again = bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
     assert again.revision == 2
 
@@ -124,6 +124,7 @@ BAD_INPUT = {
     "no rooms": ({"singles": 0}, {}, "rooms_available"),
     "unknown currency": ({}, {"currency": "XAU"}, "currency"),
     "EUR lower case": ({}, {"currency": "eur"}, "currency"),
+    "not the hotel's currency": ({}, {"currency": "USD"}, "currency"),
     "valid until yesterday": ({}, {"valid_until": timezone.localdate() - datetime.timedelta(days=1)}, "valid_until"),
 }
 

@@ -9,10 +9,18 @@ from django.utils import timezone
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from quotations.errors import QuotationError
 from quotations.factories import ClientFactory, HotelFactory, quotation_make
-from quotations.models import Quotation, QuotationLog, QuotationStatus, ReferenceCounter
+from quotations.models import (
+    HotelInvitation,
+    InvitationStatus,
+    Quotation,
+    QuotationLog,
+    QuotationStatus,
+    ReferenceCounter,
+)
 from quotations.services import (
     RoomMix,
     StayInput,
+    invitation_mark_viewed,
     quotation_approve,
     quotation_create,
     quotation_invite_hotels,
@@ -177,3 +185,38 @@ def test_concurrent_creations_get_distinct_consecutive_references():
     assert errors == []
     assert sorted(references) == [f"Q-{year}-{n:05d}" for n in range(1, 9)]
     assert ReferenceCounter.objects.get(prefix="Q", year=year).last_value == 8
+
+
+@pytest.mark.django_db
+def test_open_round_deadline_cannot_be_brought_forward_by_inviting_more():
+    staff = StaffFactory()
+    quotation = quotation_make(owner=staff)
+    deadline = timezone.now() + datetime.timedelta(days=5)
+    quotation_invite_hotels(quotation=quotation, hotels=[HotelFactory()], by=staff, bid_deadline=deadline)
+    with pytest.raises(QuotationError) as refused:
+        quotation_invite_hotels(
+            quotation=quotation, hotels=[HotelFactory()], by=staff, bid_deadline=deadline - datetime.timedelta(days=1)
+        )
+    assert refused.value.field == "bid_deadline"
+    quotation.refresh_from_db()
+    assert (quotation.bid_deadline, quotation.invitations.count()) == (deadline, 1)
+
+
+@pytest.mark.django_db
+def test_first_view_never_downgrades_a_bid_made_meanwhile():
+    staff, hotel_user = StaffFactory(), HotelUserFactory()
+    quotation = quotation_make(owner=staff)
+    (invitation,) = quotation_invite_hotels(
+        quotation=quotation,
+        hotels=[HotelFactory(members=[hotel_user])],
+        by=staff,
+        bid_deadline=timezone.now() + datetime.timedelta(days=5),
+    )
+    stale_copy = HotelInvitation.objects.get(pk=invitation.pk)
+    HotelInvitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.BID)  # staff keyed a bid in
+    invitation_mark_viewed(invitation=stale_copy, by=hotel_user)
+    assert stale_copy.status == InvitationStatus.BID
+    assert stale_copy.viewed_at is not None
+    assert QuotationLog.objects.filter(action="invitation.viewed").count() == 1
+    invitation_mark_viewed(invitation=stale_copy, by=hotel_user)
+    assert QuotationLog.objects.filter(action="invitation.viewed").count() == 1
