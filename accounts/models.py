@@ -52,7 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = models.EmailField(_("email"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CLIENT)
     staff_level = models.PositiveSmallIntegerField(
         _("staff permission level"),
@@ -84,6 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(
                 name="user_staff_level_only_for_staff",
+                violation_error_message=_("Staff need a permission level from 1 to 10; other users have none."),
                 condition=(
                     models.Q(role=Role.STAFF, staff_level__gte=1, staff_level__lte=10)
                     | (~models.Q(role=Role.STAFF) & models.Q(staff_level__isnull=True))
@@ -91,6 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
             models.CheckConstraint(
                 name="user_admin_access_only_for_staff",
+                violation_error_message=_("Only staff may have admin access."),
                 condition=models.Q(is_staff=False) | models.Q(role=Role.STAFF),
             ),
         ]

@@ -300,7 +300,8 @@ class HotelBidLine(models.Model):
 class QuotationLog(models.Model):
     """Audit trail: written in the same transaction as the change it describes."""
 
-    quotation = models.ForeignKey(Quotation, verbose_name=_("quotation"), on_delete=models.CASCADE, related_name="log")
+    # PROTECT: a quotation with an audit trail is cancelled, never deleted.
+    quotation = models.ForeignKey(Quotation, verbose_name=_("quotation"), on_delete=models.PROTECT, related_name="log")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -325,9 +326,9 @@ class QuotationLog(models.Model):
 class ReferenceCounter(models.Model):
     """Per-prefix, per-year counter behind references such as Q-2026-00042."""
 
-    prefix = models.CharField(max_length=4)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("prefix"), max_length=4)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_value = models.PositiveIntegerField(_("last number issued"), default=0)
 
     class Meta:
         verbose_name = _("reference counter")

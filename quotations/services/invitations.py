@@ -70,8 +70,15 @@ def quotation_invite_hotels(
                 quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_opened"
             )
         if locked.bid_deadline != deadline:
+            previous = locked.bid_deadline
             locked.bid_deadline = deadline
             locked.save(update_fields=["bid_deadline", "updated_at"])
+            quotation_log(
+                quotation=locked,
+                action="quotation.deadline_changed",
+                actor=by,
+                data={"from": previous.isoformat() if previous else None, "to": deadline.isoformat()},
+            )
         already = set(locked.invitations.values_list("hotel_id", flat=True))
         created = []
         for hotel in hotels:
@@ -88,6 +95,10 @@ def quotation_invite_hotels(
             )
     quotation.refresh_from_db()
     return created
+
+
+def _before_deadline(quotation: Quotation) -> bool:
+    return quotation.bid_deadline is not None and timezone.now() < quotation.bid_deadline
 
 
 def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInvitation:
@@ -126,7 +137,7 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
         locked = HotelInvitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.status == InvitationStatus.DECLINED:
             raise QuotationError(_("This invitation was already declined."), code="declined")
-        if quotation.status != QuotationStatus.BIDDING or timezone.now() >= quotation.bid_deadline:
+        if quotation.status != QuotationStatus.BIDDING or not _before_deadline(quotation):
             raise QuotationError(_("Bidding is closed for this quotation."), code="closed")
         withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(
             status=BidStatus.WITHDRAWN, updated_at=timezone.now()

@@ -1,0 +1,330 @@
+"""Back-office admin for quotations.
+
+Statuses, invitations, bids and the audit log are written only by the
+services: here they are read-only, and the actions on quotations call the
+service verbs and report each refusal without changing anything.
+"""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from quotations.admin_forms import ROOM_FIELDS, TRIP_FIELDS, InviteHotelsForm, QuotationAddForm
+from quotations.errors import QuotationError
+from quotations.models import (
+    Client,
+    Hotel,
+    HotelBid,
+    HotelBidLine,
+    HotelInvitation,
+    Quotation,
+    QuotationLog,
+    QuotationStatus,
+    QuotationStay,
+    ReferenceCounter,
+)
+from quotations.services import (
+    quotation_close_bidding,
+    quotation_invite_hotels,
+    quotation_log,
+    quotation_send,
+)
+
+LOG_INLINE_LIMIT = 20
+DEFAULT_BID_WINDOW = datetime.timedelta(days=7)
+DEFAULT_QUOTE_VALIDITY = datetime.timedelta(days=14)
+# Before the client has seen the quote, its client and margin may still be corrected.
+EDITABLE_UNTIL_SENT = {QuotationStatus.DRAFT, QuotationStatus.BIDDING, QuotationStatus.QUOTED}
+SERVICE_FIELDS = ("reference", "status", "bid_deadline", "valid_until", "created_at", "updated_at")
+
+
+def user_sees_margin(user) -> bool:
+    """The rule of settings.MARGIN_VISIBLE_FROM_LEVEL; belongs to the privacy module once it exists."""
+    return user.is_superuser or (user.staff_level or 0) >= settings.MARGIN_VISIBLE_FROM_LEVEL
+
+
+def fieldsets_without(fieldsets, name: str):
+    return [(title, {**opts, "fields": tuple(f for f in opts["fields"] if f != name)}) for title, opts in fieldsets]
+
+
+class ReadOnlyMixin:
+    """Shown to whoever may view the model; written only by the services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "country", "language", "email", "phone", "created_at")
+    list_filter = ("kind", "country", "language")
+    search_fields = ("name", "email", "phone", "tax_id")
+    autocomplete_fields = ("contacts",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Hotel)
+class HotelAdmin(admin.ModelAdmin):
+    list_display = ("name", "city", "country", "stars", "email", "currency", "is_active")
+    list_filter = ("is_active", "country", "stars", "currency", "city")
+    search_fields = ("name", "city", "email")
+    autocomplete_fields = ("members",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+class QuotationStayInline(ReadOnlyMixin, admin.TabularInline):
+    model = QuotationStay
+    fields = ("position", "city", "nights")
+    readonly_fields = fields
+    extra = 0
+
+
+class PortalPathMixin:
+    @admin.display(description=_("portal link"))
+    def portal_path(self, obj: HotelInvitation) -> str:
+        return f"/portal/i/{obj.token}/"
+
+
+class HotelInvitationInline(PortalPathMixin, ReadOnlyMixin, admin.TabularInline):
+    model = HotelInvitation
+    fields = ("hotel", "status", "viewed_at", "portal_path")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+
+class LatestFirstFormSet(forms.BaseInlineFormSet):
+    def get_queryset(self):
+        return super().get_queryset()[:LOG_INLINE_LIMIT]
+
+
+class QuotationLogInline(ReadOnlyMixin, admin.TabularInline):
+    model = QuotationLog
+    formset = LatestFirstFormSet
+    fields = ("created_at", "action", "actor", "data")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+    extra = 0
+    verbose_name_plural = _("latest log entries")
+
+
+@admin.register(Quotation)
+class QuotationAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "group_name",
+        "client",
+        "owner",
+        "status",
+        "arrival",
+        "pax",
+        "bid_deadline",
+        "valid_until",
+    )
+    list_filter = ("status", "meal_plan", "currency", ("owner", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("reference", "group_name", "client__name", "stays__city")
+    list_select_related = ("client", "owner")
+    date_hierarchy = "arrival"
+    autocomplete_fields = ("client", "owner")
+    actions = ("invite_hotels", "close_bidding", "send_to_client")
+    fieldsets = (
+        (None, {"fields": ("reference", "status", "client", "owner", "group_name")}),
+        (_("Trip"), {"fields": ("arrival", "departure", "pax", "meal_plan")}),
+        (_("Rooms"), {"fields": (ROOM_FIELDS,)}),
+        (_("Pricing and dates"), {"fields": ("currency", "margin_percent", "bid_deadline", "valid_until")}),
+        (_("Notes"), {"fields": ("notes", "created_at", "updated_at")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("client", "owner", "group_name")}),
+        (_("Trip"), {"fields": ("arrival", "departure", "stays", "pax", "meal_plan")}),
+        (_("Rooms"), {"fields": (ROOM_FIELDS,)}),
+        (_("Pricing"), {"fields": ("currency", "margin_percent")}),
+        (_("Notes"), {"fields": ("notes",)}),
+    )
+    # The itinerary, group and rooms are what the hotels bid on, and there is
+    # no service to change them after creation; statuses and dates move by verbs.
+    always_readonly = (*SERVICE_FIELDS, *TRIP_FIELDS)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+        return fieldsets if user_sees_margin(request.user) else fieldsets_without(fieldsets, "margin_percent")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if obj.status in EDITABLE_UNTIL_SENT:
+            return self.always_readonly
+        return (*self.always_readonly, "client", "margin_percent")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = type("QuotationAddForm", (QuotationAddForm,), {"by": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return () if obj is None else (QuotationStayInline, HotelInvitationInline, QuotationLogInline)
+
+    def get_changeform_initial_data(self, request):
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return  # quotation_create saved it while validating the form
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            # Names only: the values may include the margin, which the log must not show to every viewer.
+            data = {"fields": sorted(form.changed_data)}
+            quotation_log(quotation=obj, action="quotation.edited", actor=request.user, data=data)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would erase the audit log; quotations are cancelled instead
+
+    def _refused(self, request, quotation: Quotation, error: QuotationError) -> None:
+        message = _("%(reference)s: %(error)s") % {"reference": quotation.reference, "error": error.message}
+        self.message_user(request, message, messages.ERROR)
+
+    def _done(self, request, quotation: Quotation, message: str, **params) -> None:
+        self.message_user(request, message % {"reference": quotation.reference, **params}, messages.SUCCESS)
+
+    @admin.action(description=_("Invite hotels…"), permissions=["change"])
+    def invite_hotels(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one quotation to invite hotels."), messages.ERROR)
+            return None
+        quotation = queryset.get()
+        if request.POST.get("post") == "yes":
+            form = InviteHotelsForm(request.POST, quotation=quotation)
+            if form.is_valid():
+                try:
+                    invited = quotation_invite_hotels(
+                        quotation=quotation,
+                        hotels=list(form.cleaned_data["hotels"]),
+                        by=request.user,
+                        bid_deadline=form.cleaned_data["bid_deadline"],
+                    )
+                except QuotationError as error:
+                    self._refused(request, quotation, error)
+                else:
+                    message = ngettext(
+                        "%(reference)s: %(count)d hotel invited.",
+                        "%(reference)s: %(count)d hotels invited.",
+                        len(invited),
+                    )
+                    self._done(request, quotation, message, count=len(invited))
+                return None
+        else:
+            deadline = quotation.bid_deadline
+            if deadline is None or deadline <= timezone.now():
+                deadline = timezone.now() + DEFAULT_BID_WINDOW
+            form = InviteHotelsForm(initial={"bid_deadline": deadline}, quotation=quotation)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Invite hotels"),
+            "opts": self.model._meta,
+            "quotation": quotation,
+            "stays": quotation.stays.all(),
+            "invited": quotation.invitations.select_related("hotel"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/quotations/quotation/invite_hotels.html", context)
+
+    @admin.action(description=_("Close bidding"), permissions=["change"])
+    def close_bidding(self, request, queryset):
+        for quotation in queryset:
+            try:
+                quotation_close_bidding(quotation=quotation, by=request.user)
+            except QuotationError as error:
+                self._refused(request, quotation, error)
+            else:
+                self._done(request, quotation, _("%(reference)s: bidding closed."))
+
+    @admin.action(description=_("Send to client"), permissions=["change"])
+    def send_to_client(self, request, queryset):
+        today = timezone.localdate()
+        for quotation in queryset:
+            valid_until = quotation.valid_until
+            if valid_until is None or valid_until < today:
+                valid_until = today + DEFAULT_QUOTE_VALIDITY
+            try:
+                quotation_send(quotation=quotation, valid_until=valid_until, by=request.user)
+            except QuotationError as error:
+                self._refused(request, quotation, error)
+            else:
+                self._done(request, quotation, _("%(reference)s: sent to the client."))
+
+
+@admin.register(QuotationStay)
+class QuotationStayAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("quotation", "position", "city", "nights")
+    search_fields = ("city", "quotation__reference", "quotation__group_name")
+    list_select_related = ("quotation",)
+
+
+@admin.register(HotelInvitation)
+class HotelInvitationAdmin(PortalPathMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("quotation", "hotel", "status", "invited_by", "viewed_at", "declined_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("quotation__reference", "hotel__name", "hotel__city")
+    list_select_related = ("quotation", "hotel", "invited_by")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("quotation", "hotel", "invited_by")
+    readonly_fields = ("portal_path",)
+
+
+class HotelBidLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = HotelBidLine
+    fields = ("stay", "room_type", "nightly_rate", "rooms_available")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(HotelBid)
+class HotelBidAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("invitation", "revision", "status", "currency", "valid_until", "submitted_by", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("invitation__quotation__reference", "invitation__hotel__name")
+    list_select_related = ("invitation__quotation", "invitation__hotel", "submitted_by")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("invitation", "submitted_by")
+    inlines = (HotelBidLineInline,)
+
+
+@admin.register(HotelBidLine)
+class HotelBidLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("bid", "stay", "room_type", "nightly_rate", "rooms_available")
+    list_filter = ("room_type",)
+    search_fields = ("bid__invitation__quotation__reference", "bid__invitation__hotel__name")
+    list_select_related = ("bid__invitation__quotation", "bid__invitation__hotel", "stay")
+    raw_id_fields = ("bid", "stay")
+
+
+@admin.register(QuotationLog)
+class QuotationLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "quotation", "action", "actor")
+    list_filter = ("action",)
+    search_fields = ("quotation__reference", "action", "actor__email")
+    list_select_related = ("quotation", "actor")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("quotation", "actor")
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("prefix", "year", "last_value")
+    list_filter = ("prefix", "year")

@@ -1,0 +1,319 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin, messages
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.factories import HotelUserFactory, StaffFactory
+from accounts.models import Role, User
+from quotations.factories import ClientFactory, HotelFactory, quotation_make
+from quotations.models import (
+    Client,
+    Hotel,
+    HotelBid,
+    HotelBidLine,
+    HotelInvitation,
+    Quotation,
+    QuotationLog,
+    QuotationStatus,
+    QuotationStay,
+    ReferenceCounter,
+    RoomType,
+)
+from quotations.services import BidLineInput, bid_submit, quotation_invite_hotels
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_MODELS = [User, Client, Hotel, Quotation, QuotationStay, HotelInvitation, HotelBid, HotelBidLine, QuotationLog]
+ADMIN_MODELS += [ReferenceCounter]
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory(is_superuser=True)
+
+
+@pytest.fixture
+def browser(client, staff):
+    """The admin as a superuser reading it in English, so messages can be compared exactly."""
+    client.force_login(staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def demo(staff):
+    """One row of every model, made the way the product makes them."""
+    hotel_user = HotelUserFactory()
+    hotel = HotelFactory(city="Sevilla", members=[hotel_user])
+    quotation = quotation_make(owner=staff, client=ClientFactory(contacts=[]))
+    [invitation] = quotation_invite_hotels(
+        quotation=quotation, hotels=[hotel], by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=7)
+    )
+    line = BidLineInput(
+        stay_id=quotation.stays.get().pk, room_type=RoomType.DOUBLE, nightly_rate=Decimal("95.00"), rooms_available=9
+    )
+    bid_submit(
+        invitation=invitation,
+        lines=[line],
+        currency="EUR",
+        valid_until=timezone.localdate() + datetime.timedelta(days=30),
+        by=hotel_user,
+    )
+    return quotation
+
+
+def url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def action(browser, name: str, *quotations, **extra):
+    data = {"action": name, "_selected_action": [q.pk for q in quotations], **extra}
+    return browser.post(url(Quotation, "changelist"), data)
+
+
+def shown(response) -> list[tuple[int, str]]:
+    return [(m.level, m.message) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model.__name__)
+def test_every_model_is_registered_and_its_pages_open(browser, demo, model):
+    assert model in admin.site._registry
+
+    changelist = browser.get(url(model, "changelist"))
+    change = browser.get(url(model, "change", model.objects.order_by("pk").first().pk))
+
+    assert (changelist.status_code, change.status_code) == (200, 200)
+
+
+def test_quotation_add_page_creates_through_the_service(browser, staff):
+    client_ = ClientFactory()
+    arrival = timezone.localdate() + datetime.timedelta(days=30)
+    data = {
+        "client": client_.pk,
+        "owner": staff.pk,
+        "group_name": "Colegio Santa Ana",
+        "arrival": arrival.isoformat(),
+        "departure": (arrival + datetime.timedelta(days=5)).isoformat(),
+        "stays": "Sevilla:3, Granada:2",
+        "pax": 20,
+        "singles": 2,
+        "doubles": 9,
+        "twins": 0,
+        "triples": 0,
+        "meal_plan": "HB",
+        "currency": "EUR",
+        "margin_percent": "12.50",
+        "notes": "",
+    }
+
+    assert browser.get(url(Quotation, "add")).status_code == 200
+    response = browser.post(url(Quotation, "add"), data)
+
+    assert response.status_code == 302
+    quotation = Quotation.objects.get()
+    assert (quotation.status, quotation.group_name, quotation.margin_percent) == ("draft", "Colegio Santa Ana", 12.5)
+    assert list(quotation.stays.values_list("position", "city", "nights")) == [(1, "Sevilla", 3), (2, "Granada", 2)]
+    assert list(quotation.log.values_list("action", flat=True)) == ["quotation.created"]
+
+
+def test_quotation_add_page_shows_the_service_refusal_and_writes_nothing(browser, staff):
+    arrival = timezone.localdate() + datetime.timedelta(days=30)
+    data = {
+        "client": ClientFactory().pk,
+        "owner": staff.pk,
+        "group_name": "Colegio Santa Ana",
+        "arrival": arrival.isoformat(),
+        "departure": (arrival + datetime.timedelta(days=5)).isoformat(),
+        "stays": "Sevilla:3",
+        "pax": 20,
+        "singles": 2,
+        "doubles": 9,
+        "twins": 0,
+        "triples": 0,
+        "meal_plan": "BB",
+        "currency": "EUR",
+        "margin_percent": "15",
+    }
+
+    response = browser.post(url(Quotation, "add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"stays": ["The stays add up to 3 nights but the trip has 5."]}
+    assert (Quotation.objects.count(), QuotationLog.objects.count(), ReferenceCounter.objects.count()) == (0, 0, 0)
+
+
+def test_quotation_change_keeps_status_read_only_and_logs_the_edit(browser, staff, demo):
+    quotation = demo
+    page = browser.get(url(Quotation, "change", quotation.pk))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(name): management[name].value() for name in management.fields})
+    data.update(group_name="Peregrinación a Fátima", status="cancelled", reference="X-1")
+
+    response = browser.post(url(Quotation, "change", quotation.pk), data)
+
+    assert response.status_code == 302
+    quotation.refresh_from_db()
+    assert (quotation.group_name, quotation.status) == ("Peregrinación a Fátima", QuotationStatus.BIDDING)
+    assert (quotation.invitations.count(), HotelBid.objects.count(), HotelBidLine.objects.count()) == (1, 1, 1)
+    assert quotation.reference.startswith("Q-")
+    edited = quotation.log.get(action="quotation.edited")
+    assert (edited.actor, edited.data) == (staff, {"fields": ["group_name"]})
+
+
+def test_margin_is_hidden_from_staff_below_the_margin_level(client, settings):
+    settings.MARGIN_VISIBLE_FROM_LEVEL = 5
+    agent = StaffFactory(staff_level=4)
+    agent.user_permissions.set(Permission.objects.filter(codename__in=["view_quotation", "change_quotation"]))
+    quotation = quotation_make()
+    client.force_login(agent)
+
+    page = client.get(url(Quotation, "change", quotation.pk))
+
+    assert page.status_code == 200
+    assert "margin_percent" not in page.context["adminform"].form.fields
+    assert b"margin_percent" not in page.content
+
+
+def test_invite_hotels_lists_active_hotels_of_the_itinerary_cities(browser, staff):
+    quotation = quotation_make(owner=staff, nights=(("Sevilla", 3), ("Granada", 2)))
+    sevilla = HotelFactory(city="Sevilla")
+    granada = HotelFactory(city="GRANADA")
+    HotelFactory(city="Sevilla", is_active=False)
+    HotelFactory(city="Madrid")
+
+    earliest = timezone.now() + datetime.timedelta(days=7)
+
+    response = action(browser, "invite_hotels", quotation, index=0)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/quotations/quotation/invite_hotels.html"
+    form = response.context["form"]
+    assert set(form.fields["hotels"].queryset) == {sevilla, granada}
+    assert earliest <= form.initial["bid_deadline"] <= timezone.now() + datetime.timedelta(days=7)
+    assert quotation.invitations.count() == 0
+
+
+def test_invite_hotels_submit_invites_exactly_the_chosen_hotels(browser, staff):
+    quotation = quotation_make(owner=staff, nights=(("Sevilla", 3), ("Granada", 2)))
+    first, second, _third = HotelFactory.create_batch(3, city="Sevilla")
+    granada = HotelFactory(city="Granada")
+    deadline = timezone.localtime() + datetime.timedelta(days=10)
+    deadline = deadline.replace(second=0, microsecond=0)
+
+    response = action(
+        browser,
+        "invite_hotels",
+        quotation,
+        post="yes",
+        hotels=[first.pk, granada.pk],
+        bid_deadline=deadline.strftime("%Y-%m-%dT%H:%M"),
+    )
+
+    assert response.status_code == 302
+    quotation.refresh_from_db()
+    assert (quotation.status, quotation.bid_deadline) == (QuotationStatus.BIDDING, deadline)
+    invitations = HotelInvitation.objects.filter(quotation=quotation)
+    assert sorted(invitations.values_list("hotel_id", flat=True)) == sorted([first.pk, granada.pk])
+    assert invitations.count() == 2
+    assert second.invitations.count() == 0
+    assert shown(response) == [(messages.SUCCESS, f"{quotation.reference}: 2 hotels invited.")]
+
+
+def test_invite_hotels_refuses_more_than_one_quotation(browser, staff):
+    one, two = quotation_make(owner=staff), quotation_make(owner=staff)
+    HotelFactory(city="Sevilla")
+
+    response = action(browser, "invite_hotels", one, two, index=0)
+
+    assert response.status_code == 302
+    assert shown(response) == [(messages.ERROR, "Select exactly one quotation to invite hotels.")]
+    assert HotelInvitation.objects.count() == 0
+    assert set(Quotation.objects.values_list("status", flat=True)) == {QuotationStatus.DRAFT}
+
+
+def test_close_bidding_moves_bidding_to_quoted_and_logs_it(browser, staff):
+    quotation = quotation_make(owner=staff)
+    quotation_invite_hotels(
+        quotation=quotation,
+        hotels=[HotelFactory(city="Sevilla")],
+        by=staff,
+        bid_deadline=timezone.now() + datetime.timedelta(days=3),
+    )
+    log_rows = QuotationLog.objects.count()
+
+    response = action(browser, "close_bidding", quotation, index=0)
+
+    assert response.status_code == 302
+    quotation.refresh_from_db()
+    assert quotation.status == QuotationStatus.QUOTED
+    assert QuotationLog.objects.count() == log_rows + 1
+    entry = quotation.log.get(action="quotation.bidding_closed")
+    assert (entry.actor, entry.data) == (staff, {"from": "bidding", "to": "quoted"})
+    assert shown(response) == [(messages.SUCCESS, f"{quotation.reference}: bidding closed.")]
+
+
+def test_send_to_client_on_a_draft_is_refused_and_changes_nothing(browser, staff):
+    quotation = quotation_make(owner=staff)
+    log_rows = QuotationLog.objects.count()
+
+    response = action(browser, "send_to_client", quotation, index=0)
+
+    assert response.status_code == 302
+    quotation.refresh_from_db()
+    assert (quotation.status, quotation.valid_until) == (QuotationStatus.DRAFT, None)
+    assert QuotationLog.objects.count() == log_rows
+    expected = f"{quotation.reference}: A quotation in status “Draft” cannot become “Sent to client”."
+    assert shown(response) == [(messages.ERROR, expected)]
+
+
+def test_quotation_log_admin_refuses_add_change_and_delete(browser, staff, rf):
+    quotation = quotation_make(owner=staff)
+    entry = QuotationLog.objects.get(quotation=quotation)
+    request = rf.get("/")
+    request.user = staff
+    log_admin = admin.site._registry[QuotationLog]
+
+    permissions = (
+        log_admin.has_add_permission(request),
+        log_admin.has_change_permission(request, entry),
+        log_admin.has_delete_permission(request, entry),
+    )
+    delete = browser.post(url(QuotationLog, "delete", entry.pk), {"post": "yes"})
+    change = browser.post(url(QuotationLog, "change", entry.pk), {"action": "tampered"})
+    add = browser.get(url(QuotationLog, "add"))
+
+    assert permissions == (False, False, False)
+    assert (delete.status_code, change.status_code, add.status_code) == (403, 403, 403)
+    entry.refresh_from_db()
+    assert (entry.action, QuotationLog.objects.count()) == ("quotation.created", 1)
+
+
+def test_user_add_page_needs_a_level_for_staff_and_stores_a_hashed_password(browser):
+    data = {
+        "email": "Ana.Ruiz@SpiritTours.example",
+        "full_name": "Ana Ruiz",
+        "role": Role.STAFF,
+        "language": "es",
+        "usable_password": "true",
+        "password1": "peregrinos-2026!",
+        "password2": "peregrinos-2026!",
+    }
+
+    refused = browser.post(url(User, "add"), data)
+    created = browser.post(url(User, "add"), {**data, "staff_level": 3})
+
+    assert refused.context["adminform"].form.errors == {
+        "staff_level": ["Staff members need a permission level from 1 to 10."]
+    }
+    assert created.status_code == 302
+    user = User.objects.get(full_name="Ana Ruiz")
+    assert (user.email, user.role, user.staff_level) == ("ana.ruiz@spirittours.example", Role.STAFF, 3)
+    assert user.check_password("peregrinos-2026!")
