@@ -33,7 +33,7 @@ from quotations.demo_data import (
     StaffSpec,
 )
 from quotations.demo_trips import TRIPS, TripPlan
-from quotations.models import Client, Hotel, HotelInvitation, Quotation, QuotationStay, RoomType
+from quotations.models import Client, ExchangeRate, Hotel, HotelInvitation, Quotation, QuotationStay, RoomType
 from quotations.models import QuotationStatus as S
 from quotations.services import (
     BidLineInput,
@@ -51,6 +51,7 @@ from quotations.services import (
     quotation_expire,
     quotation_invite_hotels,
     quotation_mark_booked,
+    quotation_price,
     quotation_request_changes,
     quotation_revise,
     quotation_send,
@@ -118,6 +119,7 @@ def demo_seed() -> DemoSummary:
         staff = {spec.person.email: _staff_ensure(spec=spec, password=password) for spec in STAFF}
         clients = {spec.name: _client_ensure(spec=spec, password=password) for spec in CLIENTS}
         hotels = {spec.name: _hotel_ensure(spec=spec, password=password) for spec in HOTELS}
+        _exchange_rates_ensure()
         for plan in TRIPS:
             client, contact = clients[plan.client]
             if Quotation.objects.filter(client=client, group_name=plan.group_name).exists():
@@ -248,6 +250,16 @@ def _hotel_ensure(*, spec: HotelSpec, password: _DemoPassword) -> _DemoHotel:
     return _DemoHotel(hotel=hotel, spec=spec, member=member)
 
 
+# Rates staff would keep up to date in the admin; one fixed day keeps reruns unchanged.
+DEMO_RATES_FROM = datetime.date(2026, 1, 1)
+DEMO_RATES = (("USD", "EUR", Decimal("0.92000000")), ("GBP", "EUR", Decimal("1.17000000")))
+
+
+def _exchange_rates_ensure() -> None:
+    for base, quote, rate in DEMO_RATES:
+        ExchangeRate.objects.get_or_create(base=base, quote=quote, valid_from=DEMO_RATES_FROM, defaults={"rate": rate})
+
+
 # --- Trips: created and moved only through the services ---
 
 
@@ -279,6 +291,7 @@ def _trip_build(
             case S.QUOTED:
                 quotation_revise(quotation=quotation, by=owner)
             case S.SENT:
+                quotation_price(quotation=quotation, by=owner)
                 quotation_send(
                     quotation=quotation, valid_until=today + datetime.timedelta(days=QUOTE_VALID_DAYS), by=owner
                 )

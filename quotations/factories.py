@@ -7,9 +7,19 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.factories import StaffFactory
+from accounts.factories import HotelUserFactory, StaffFactory
 from quotations.models import Client, Hotel, Quotation
-from quotations.services import RoomMix, StayInput, quotation_create
+from quotations.services import (
+    BidLineInput,
+    RoomMix,
+    StayInput,
+    bid_submit,
+    quotation_close_bidding,
+    quotation_create,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_send,
+)
 from spirittours.geo import Country, Currency
 
 
@@ -74,3 +84,43 @@ def quotation_make(
         margin_percent=margin_percent,
         by=owner,
     )
+
+
+def bid_lines_full(*, quotation: Quotation, hotel: Hotel, rates: dict[str, str]) -> list[BidLineInput]:
+    """Lines pricing every requested room type at the given rate for each stay in the hotel's city."""
+    return [
+        BidLineInput(
+            stay_id=stay.pk, room_type=room_type, nightly_rate=Decimal(rates[room_type]), rooms_available=count
+        )
+        for stay in quotation.stays.all()
+        if stay.city.casefold() == hotel.city.casefold()
+        for room_type, count in quotation.room_mix.items()
+        if count
+    ]
+
+
+def quotation_sent(
+    *, client: Client | None = None, owner=None, rates: dict[str, str] | None = None, **make_args
+) -> Quotation:
+    """A quotation taken through one real bidding round, priced and sent to the client."""
+    owner = owner or StaffFactory()
+    quotation = quotation_make(client=client, owner=owner, **make_args)
+    member = HotelUserFactory()
+    hotel = HotelFactory(city=quotation.stays.first().city, members=[member])
+    (invitation,) = quotation_invite_hotels(
+        quotation=quotation, hotels=[hotel], by=owner, bid_deadline=timezone.now() + datetime.timedelta(days=3)
+    )
+    bid_submit(
+        invitation=invitation,
+        lines=bid_lines_full(
+            quotation=quotation,
+            hotel=hotel,
+            rates=rates or {"single": "90", "double": "110", "twin": "110", "triple": "140"},
+        ),
+        currency=hotel.currency,
+        valid_until=timezone.localdate() + datetime.timedelta(days=30),
+        by=member,
+    )
+    quotation_close_bidding(quotation=quotation, by=owner)
+    quotation_price(quotation=quotation, by=owner)
+    return quotation_send(quotation=quotation, valid_until=timezone.localdate() + datetime.timedelta(days=14), by=owner)

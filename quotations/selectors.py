@@ -1,9 +1,22 @@
 """Reads on quotations."""
 
-from django.db.models import Q, QuerySet
+import datetime
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from quotations.models import Hotel, Quotation, QuotationStatus
+from quotations.models import (
+    BidStatus,
+    ExchangeRate,
+    Hotel,
+    HotelBid,
+    InvitationStatus,
+    Quotation,
+    QuotationPricing,
+    QuotationStatus,
+)
+from quotations.pricing import Offer, StayNeed
 
 
 def quotation_ids_bidding_past_deadline() -> list[int]:
@@ -30,3 +43,63 @@ def hotel_list_invitable(*, quotation: Quotation) -> QuerySet[Hotel]:
     if not cities:
         return Hotel.objects.none()
     return Hotel.objects.filter(cities, is_active=True).exclude(invitations__quotation=quotation).order_by("name")
+
+
+def exchange_factor(*, base: str, quote: str, on: datetime.date) -> Decimal | None:
+    """What one unit of `base` is worth in `quote` on a day, or None without a rate."""
+    if base == quote:
+        return Decimal(1)
+    direct = ExchangeRate.objects.filter(base=base, quote=quote, valid_from__lte=on).order_by("-valid_from").first()
+    inverse = ExchangeRate.objects.filter(base=quote, quote=base, valid_from__lte=on).order_by("-valid_from").first()
+    if direct and (inverse is None or direct.valid_from >= inverse.valid_from):
+        return direct.rate
+    if inverse:
+        return Decimal(1) / inverse.rate
+    return None
+
+
+def exchange_factors(*, currencies: set[str], quote: str, on: datetime.date) -> dict[str, Decimal | None]:
+    return {currency: exchange_factor(base=currency, quote=quote, on=on) for currency in currencies}
+
+
+def offer_list_valid(*, quotation: Quotation, on: datetime.date) -> list[Offer]:
+    """Active bids of invitations still standing, valid on `on` (expired bids are excluded)."""
+    bids = (
+        HotelBid.objects.filter(
+            invitation__quotation=quotation,
+            status=BidStatus.ACTIVE,
+            valid_until__gte=on,
+        )
+        .exclude(invitation__status=InvitationStatus.DECLINED)
+        .select_related("invitation__hotel")
+        .prefetch_related("lines")
+        .order_by("created_at", "pk")
+    )
+    return [
+        Offer(
+            bid_id=bid.pk,
+            invitation_id=bid.invitation_id,
+            hotel_id=bid.invitation.hotel_id,
+            hotel_name=bid.invitation.hotel.name,
+            hotel_stars=bid.invitation.hotel.stars,
+            submitted_at=bid.created_at,
+            valid_until=bid.valid_until,
+            currency=bid.currency,
+            lines={
+                (line.stay_id, line.room_type): (line.nightly_rate, line.rooms_available) for line in bid.lines.all()
+            },
+        )
+        for bid in bids
+    ]
+
+
+def stay_needs(*, quotation: Quotation) -> list[StayNeed]:
+    return [StayNeed(stay_id=s.pk, city=s.city, nights=s.nights) for s in quotation.stays.order_by("position")]
+
+
+def extras_per_person(*, quotation: Quotation) -> Decimal:
+    return quotation.extras.aggregate(total=Sum("amount_per_person"))["total"] or Decimal(0)
+
+
+def pricing_current(*, quotation: Quotation) -> QuotationPricing | None:
+    return quotation.pricings.filter(is_current=True).prefetch_related("choices__bid__invitation__hotel").first()

@@ -8,6 +8,12 @@ from quotations.services.invitations import (
     invitation_user_may_act,
     quotation_invite_hotels,
 )
+from quotations.services.pricing import (
+    quotation_extra_add,
+    quotation_extra_remove,
+    quotation_price,
+    quotation_price_preview,
+)
 from quotations.services.quotations import (
     RoomMix,
     StayInput,
@@ -44,9 +50,13 @@ __all__ = [
     "quotation_decline",
     "quotation_expire",
     "quotation_extend_deadline",
+    "quotation_extra_add",
+    "quotation_extra_remove",
     "quotation_invite_hotels",
     "quotation_log",
     "quotation_mark_booked",
+    "quotation_price",
+    "quotation_price_preview",
     "quotation_request_changes",
     "quotation_revise",
     "quotation_send",

@@ -208,6 +208,8 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
         if locked.status not in REOPENABLE | {S.BIDDING}:
             transition_refuse(source=locked.status, target=S.BIDDING)
         if locked.status != QuotationStatus.BIDDING:
+            # New bids may come in: the old pricing no longer reflects them.
+            locked.pricings.filter(is_current=True).update(is_current=False)
             quotation_transition(
                 quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_reopened"
             )
@@ -238,13 +240,25 @@ def quotation_revise(*, quotation: Quotation, by: User) -> Quotation:
 
 
 def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User) -> Quotation:
-    """Send the quote to the client, valid until the given date."""
+    """Send the priced quote to the client.
+
+    The quote is valid until the staff's date or the earliest validity of the
+    chosen bids, whichever comes first: we never promise a price a hotel no
+    longer holds.
+    """
     _require_staff(by)
     if valid_until < timezone.localdate():
         raise QuotationError(_("The quote cannot be valid until a past date."), field="valid_until")
 
-    def set_validity(locked: Quotation) -> None:
-        locked.valid_until = valid_until
+    def priced_and_valid(locked: Quotation) -> None:
+        pricing = locked.pricings.filter(is_current=True).first()
+        if pricing is None:
+            raise QuotationError(_("Price the quote before sending it."), code="not_priced")
+        if pricing.bids_valid_until < timezone.localdate():
+            raise QuotationError(
+                _("A chosen hotel bid is no longer valid; price the quote again."), code="bids_expired"
+            )
+        locked.valid_until = min(valid_until, pricing.bids_valid_until)
         locked.save(update_fields=["valid_until", "updated_at"])
 
     return _move(
@@ -253,8 +267,8 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
         target=S.SENT,
         by=by,
         action="quotation.sent",
-        data={"valid_until": valid_until.isoformat()},
-        check=set_validity,
+        data={"requested_valid_until": valid_until.isoformat()},
+        check=priced_and_valid,
     )
 
 

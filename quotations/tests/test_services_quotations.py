@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from quotations.errors import QuotationError
-from quotations.factories import ClientFactory, HotelFactory, quotation_make
+from quotations.factories import ClientFactory, HotelFactory, quotation_make, quotation_sent
 from quotations.models import (
     HotelInvitation,
     InvitationStatus,
@@ -24,7 +24,6 @@ from quotations.services import (
     quotation_approve,
     quotation_create,
     quotation_invite_hotels,
-    quotation_send,
     reference_next,
 )
 
@@ -140,9 +139,7 @@ def test_invite_needs_future_deadline():
 @pytest.mark.django_db
 def test_approve_is_refused_for_other_clients_and_expired_quotes():
     staff, contact, stranger = StaffFactory(), ClientContactFactory(), ClientContactFactory()
-    quotation = quotation_make(owner=staff, client=ClientFactory(contacts=[contact]))
-    Quotation.objects.filter(pk=quotation.pk).update(status=QuotationStatus.QUOTED)
-    quotation_send(quotation=quotation, valid_until=timezone.localdate(), by=staff)
+    quotation = quotation_sent(owner=staff, client=ClientFactory(contacts=[contact]))
 
     with pytest.raises(QuotationError) as foreign:
         quotation_approve(quotation=quotation, by=stranger)

@@ -1,6 +1,7 @@
 """The status machine: every illegal move is refused, by the table and by each verb."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils import timezone
 from accounts.factories import ClientContactFactory, StaffFactory
 from quotations.errors import QuotationError
 from quotations.factories import ClientFactory, HotelFactory, quotation_make
-from quotations.models import Quotation, QuotationLog
+from quotations.models import Quotation, QuotationLog, QuotationPricing
 from quotations.models import QuotationStatus as S
 from quotations.services import (
     quotation_approve,
@@ -58,6 +59,22 @@ def _invite(q, staff, contact):
     )
 
 
+def _send(q, staff, contact):
+    # A frozen pricing as quotation_price would leave it; pricing itself is tested elsewhere.
+    QuotationPricing.objects.create(
+        quotation=q,
+        currency="EUR",
+        margin_percent=q.margin_percent,
+        hotel_cost_total=Decimal("6000.00"),
+        extras_per_person=Decimal("0.00"),
+        cost_per_person=Decimal("300.00"),
+        price_per_person=Decimal("345.00"),
+        price_total=Decimal("6900.00"),
+        bids_valid_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    return quotation_send(quotation=q, valid_until=timezone.localdate() + datetime.timedelta(days=10), by=staff)
+
+
 VERBS = {
     "invite_hotels": (_invite, {S.DRAFT, S.BIDDING}),
     "close_bidding": (lambda q, staff, contact: quotation_close_bidding(quotation=q, by=staff), {S.BIDDING}),
@@ -67,12 +84,7 @@ VERBS = {
         ),
         {S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED},
     ),
-    "send": (
-        lambda q, staff, contact: quotation_send(
-            quotation=q, valid_until=timezone.localdate() + datetime.timedelta(days=10), by=staff
-        ),
-        {S.QUOTED},
-    ),
+    "send": (_send, {S.QUOTED}),
     "revise": (lambda q, staff, contact: quotation_revise(quotation=q, by=staff), {S.CHANGES_REQUESTED, S.EXPIRED}),
     "approve": (lambda q, staff, contact: quotation_approve(quotation=q, by=contact), {S.SENT}),
     "request_changes": (

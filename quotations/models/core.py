@@ -10,7 +10,7 @@ from spirittours.db import TimeStampedModel
 from spirittours.geo import Country, Currency
 
 
-def _new_token() -> str:
+def invitation_token_new() -> str:
     return secrets.token_urlsafe(32)
 
 
@@ -218,7 +218,9 @@ class HotelInvitation(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.INVITED, db_index=True
     )
-    token = models.CharField(_("portal token"), max_length=64, unique=True, default=_new_token, editable=False)
+    token = models.CharField(
+        _("portal token"), max_length=64, unique=True, default=invitation_token_new, editable=False
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
     )
