@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from quotations.admin_forms import ROOM_FIELDS, TRIP_FIELDS, InviteHotelsForm, QuotationAddForm
+from quotations.admin_forms import ROOM_FIELDS, TRIP_FIELDS, QuotationAddForm
 from quotations.errors import QuotationError
+from quotations.forms.staff import InviteHotelsForm
 from quotations.models import (
     Client,
     Hotel,

@@ -1,18 +1,14 @@
 """Forms of the quotation admin: adding a quotation through the service, inviting hotels."""
 
-import re
-
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from quotations.errors import QuotationError
-from quotations.models import Hotel, Quotation
-from quotations.selectors import hotel_list_invitable
-from quotations.services import RoomMix, StayInput, quotation_create
+from quotations.forms.fields import ItineraryField
+from quotations.models import Quotation
+from quotations.services import RoomMix, quotation_create
 
 ROOM_FIELDS = ("singles", "doubles", "twins", "triples")
 TRIP_FIELDS = ("arrival", "departure", "pax", *ROOM_FIELDS, "meal_plan", "currency")
-STAY_PATTERN = re.compile(r"^(?P<city>[^:]+):\s*(?P<nights>\d+)$")
 
 
 class QuotationAddForm(forms.ModelForm):
@@ -24,29 +20,11 @@ class QuotationAddForm(forms.ModelForm):
     """
 
     by = None  # the staff member creating it, set by QuotationAdmin.get_form
-    stays = forms.CharField(
-        label=_("Itinerary"),
-        help_text=_('Each city and its nights, in order, separated by commas: "Sevilla:3, Granada:2".'),
-        widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
-    )
+    stays = ItineraryField(widget=forms.TextInput(attrs={"class": "vLargeTextField"}))
 
     class Meta:
         model = Quotation
         fields = ("client", "owner", "group_name", *TRIP_FIELDS, "margin_percent", "notes")
-
-    def clean_stays(self) -> list[StayInput]:
-        stays = []
-        for part in re.split(r"[,\n;]", self.cleaned_data["stays"]):
-            if not part.strip():
-                continue
-            match = STAY_PATTERN.match(part.strip())
-            if match is None:
-                raise forms.ValidationError(
-                    _("Write each stay as City:nights, for example Sevilla:3; “%(part)s” is not."),
-                    params={"part": part.strip()},
-                )
-            stays.append(StayInput(city=match["city"].strip(), nights=int(match["nights"])))
-        return stays
 
     def _post_clean(self):
         if self.errors:
@@ -70,17 +48,3 @@ class QuotationAddForm(forms.ModelForm):
             )
         except QuotationError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
-
-
-class InviteHotelsForm(forms.Form):
-    hotels = forms.ModelMultipleChoiceField(
-        label=_("Hotels"), queryset=Hotel.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    bid_deadline = forms.DateTimeField(
-        label=_("Bid deadline"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-
-    def __init__(self, *args, quotation: Quotation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["hotels"].queryset = hotel_list_invitable(quotation=quotation)

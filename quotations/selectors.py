@@ -15,8 +15,9 @@ from quotations.models import (
     Quotation,
     QuotationPricing,
     QuotationStatus,
+    RoomType,
 )
-from quotations.pricing import Offer, StayNeed
+from quotations.pricing import Offer, StayNeed, cents
 
 
 def quotation_ids_bidding_past_deadline() -> list[int]:
@@ -103,3 +104,97 @@ def extras_per_person(*, quotation: Quotation) -> Decimal:
 
 def pricing_current(*, quotation: Quotation) -> QuotationPricing | None:
     return quotation.pricings.filter(is_current=True).prefetch_related("choices__bid__invitation__hotel").first()
+
+
+EXPIRING_SOON = datetime.timedelta(days=7)
+
+
+def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
+    """Side-by-side active bids per stay and room type, in the quotation's currency.
+
+    Expired bids and bids in a currency without an exchange rate are listed
+    apart as excluded; the cheapest rate per room type and the cheapest
+    complete offer per stay are marked; bids expiring within 7 days flagged.
+    """
+    bids = list(
+        HotelBid.objects.filter(invitation__quotation=quotation, status=BidStatus.ACTIVE)
+        .exclude(invitation__status=InvitationStatus.DECLINED)
+        .select_related("invitation__hotel")
+        .prefetch_related("lines")
+        .order_by("created_at", "pk")
+    )
+    factors = exchange_factors(currencies={bid.currency for bid in bids}, quote=quotation.currency, on=on)
+    rooms = {room: count for room, count in quotation.room_mix.items() if count}
+    result = []
+    for stay in quotation.stays.order_by("position"):
+        rows, excluded = [], []
+        for bid in bids:
+            lines = {line.room_type: line for line in bid.lines.all() if line.stay_id == stay.pk}
+            if not lines:
+                continue
+            hotel = bid.invitation.hotel
+            if bid.valid_until < on:
+                excluded.append({"hotel_name": hotel.name, "bid_id": bid.pk, "reason": "expired"})
+                continue
+            factor = factors.get(bid.currency)
+            if factor is None:
+                excluded.append({"hotel_name": hotel.name, "bid_id": bid.pk, "reason": "no_rate"})
+                continue
+            rates = {}
+            for room, count in rooms.items():
+                line = lines.get(room)
+                rates[room] = (
+                    None
+                    if line is None
+                    else {
+                        "net": line.nightly_rate,
+                        "converted": cents(line.nightly_rate * factor),
+                        "rooms": line.rooms_available,
+                        "enough": line.rooms_available >= count,
+                        "cheapest": False,
+                    }
+                )
+            complete = all(rate is not None and rate["enough"] for rate in rates.values())
+            total = (
+                cents(sum(rates[room]["converted"] * count * stay.nights for room, count in rooms.items()))
+                if complete
+                else None
+            )
+            rows.append(
+                {
+                    "bid_id": bid.pk,
+                    "revision": bid.revision,
+                    "invitation_id": bid.invitation_id,
+                    "hotel_name": hotel.name,
+                    "stars": hotel.stars,
+                    "currency": bid.currency,
+                    "valid_until": bid.valid_until,
+                    "expiring_soon": bid.valid_until <= on + EXPIRING_SOON,
+                    "rates": rates,
+                    "complete": complete,
+                    "total": total,
+                    "cheapest_total": False,
+                }
+            )
+        for room in rooms:
+            offered = [row["rates"][room] for row in rows if row["rates"][room] is not None]
+            if offered:
+                best = min(rate["converted"] for rate in offered)
+                for rate in offered:
+                    rate["cheapest"] = rate["converted"] == best
+        totals = [row["total"] for row in rows if row["total"] is not None]
+        for row in rows:
+            row["cheapest_total"] = bool(totals) and row["total"] == min(totals)
+        result.append(
+            {
+                "stay_id": stay.pk,
+                "city": stay.city,
+                "nights": stay.nights,
+                "room_types": [
+                    {"room_type": room, "label": RoomType(room).label, "count": n} for room, n in rooms.items()
+                ],
+                "rows": rows,
+                "excluded": excluded,
+            }
+        )
+    return result

@@ -1,0 +1,101 @@
+"""Supplier portal: a hotel's invitations, its bid, revisions, withdrawal and decline."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from quotations.errors import QuotationError
+from quotations.forms.portal import BidForm, DeclineInvitationForm
+from quotations.privacy import (
+    bid_get_for_hotel,
+    invitation_get_for_hotel,
+    present_invitation_for_hotel,
+    present_invitation_list_for_hotel,
+)
+from quotations.services import bid_revise, bid_submit, bid_withdraw, invitation_decline, invitation_mark_viewed
+from quotations.views.access import hotel_required
+from spirittours.web import form_add_domain_error
+
+
+@require_GET
+@hotel_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    invitations = present_invitation_list_for_hotel(viewer=request.viewer, now=timezone.now())
+    return render(request, "quotations/portal/home.html", {"invitations": invitations})
+
+
+def _page(request, invitation, *, bid_form=None, decline_form=None, status=200) -> HttpResponse:
+    presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
+    context = {
+        "invitation": presented,
+        "bid_form": bid_form or BidForm(invitation=presented),
+        "decline_form": decline_form or DeclineInvitationForm(),
+    }
+    return render(request, "quotations/portal/invitation.html", context, status=status)
+
+
+@require_GET
+@hotel_required
+def portal_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
+    invitation_mark_viewed(invitation=invitation, by=request.user)
+    return _page(request, invitation)
+
+
+@require_POST
+@hotel_required
+def portal_bid(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
+    presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
+    form = BidForm(request.POST, invitation=presented)
+    if form.is_valid():
+        write = bid_revise if presented["active_bid"] else bid_submit
+        try:
+            write(
+                invitation=invitation,
+                lines=form.lines(),
+                currency=form.cleaned_data["currency"],
+                valid_until=form.cleaned_data["valid_until"],
+                conditions=form.cleaned_data["conditions"],
+                notes=form.cleaned_data["notes"],
+                by=request.user,
+            )
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your bid was saved. You can revise it until the deadline."))
+            return redirect("portal:invitation", token=token)
+    return _page(request, invitation, bid_form=form, status=400)
+
+
+@require_POST
+@hotel_required
+def portal_bid_withdraw(request: HttpRequest, token: str, bid_id: int) -> HttpResponse:
+    invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
+    bid = bid_get_for_hotel(invitation=invitation, pk=bid_id)
+    try:
+        bid_withdraw(bid=bid, by=request.user)
+    except QuotationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your bid was withdrawn."))
+    return redirect("portal:invitation", token=token)
+
+
+@require_POST
+@hotel_required
+def portal_decline(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
+    form = DeclineInvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation_decline(invitation=invitation, reason=form.cleaned_data["reason"], by=request.user)
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("You declined this invitation. Thank you for letting us know."))
+            return redirect("portal:invitation", token=token)
+    return _page(request, invitation, decline_form=form, status=400)

@@ -1,0 +1,317 @@
+"""Staff workspace: quotation list, creation, the quotation page and its actions."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from quotations.errors import QuotationError
+from quotations.forms.staff import (
+    CancelForm,
+    ExtendDeadlineForm,
+    ExtraForm,
+    InviteHotelsForm,
+    PriceForm,
+    QuotationCreateForm,
+    QuotationFilterForm,
+    SendForm,
+)
+from quotations.models import QuotationExtra, QuotationStatus
+from quotations.privacy import (
+    present_price_preview_for_staff,
+    present_quotation_for_staff,
+    quotation_get_visible,
+    quotations_visible,
+)
+from quotations.services import (
+    quotation_cancel,
+    quotation_close_bidding,
+    quotation_create,
+    quotation_extend_deadline,
+    quotation_extra_add,
+    quotation_extra_remove,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_price_preview,
+    quotation_send,
+)
+from quotations.views.access import staff_required
+from spirittours.web import form_add_domain_error
+
+PAGE_SIZE = 25
+DEFAULT_BID_WINDOW = datetime.timedelta(days=7)
+DEFAULT_QUOTE_VALIDITY = datetime.timedelta(days=14)
+
+
+@require_GET
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    form = QuotationFilterForm(request.GET or None)
+    quotations = quotations_visible(viewer=request.viewer).select_related("client", "owner").order_by("-created_at")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            quotations = quotations.filter(status=data["status"])
+        if data["owner"]:
+            quotations = quotations.filter(owner=data["owner"])
+        if data["deadline_before"]:
+            quotations = quotations.filter(bid_deadline__date__lt=data["deadline_before"])
+        if data["q"]:
+            quotations = quotations.filter(Q(reference__icontains=data["q"]) | Q(group_name__icontains=data["q"]))
+    page = Paginator(quotations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "quotations/staff/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def staff_quotation_create(request: HttpRequest) -> HttpResponse:
+    form = QuotationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            quotation = quotation_create(
+                client=data["client"],
+                owner=request.user,
+                group_name=data["group_name"],
+                arrival=data["arrival"],
+                departure=data["departure"],
+                pax=data["pax"],
+                rooms=form.room_mix(),
+                stays=data["stays"],
+                meal_plan=data["meal_plan"],
+                currency=data["currency"],
+                margin_percent=data["margin_percent"],
+                notes=data["notes"],
+                by=request.user,
+            )
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("Quotation %(reference)s created.") % {"reference": quotation.reference})
+            return redirect("staff:quotation", pk=quotation.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "quotations/staff/create.html", {"form": form}, status=status)
+
+
+def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -> HttpResponse:
+    presented = present_quotation_for_staff(viewer=request.viewer, quotation=quotation, on=timezone.localdate())
+    deadline = quotation.bid_deadline if quotation.bid_deadline and quotation.bid_deadline > timezone.now() else None
+    suggested_deadline = timezone.localtime(deadline or timezone.now() + DEFAULT_BID_WINDOW).replace(
+        second=0, microsecond=0
+    )
+    pricing = presented["pricing"]
+    suggested_validity = timezone.localdate() + DEFAULT_QUOTE_VALIDITY
+    if pricing:
+        suggested_validity = min(suggested_validity, pricing["bids_valid_until"])
+    forms = {
+        "invite_form": InviteHotelsForm(quotation=quotation, initial={"bid_deadline": suggested_deadline}),
+        "extend_form": ExtendDeadlineForm(initial={"bid_deadline": suggested_deadline + datetime.timedelta(days=2)}),
+        "extra_form": ExtraForm(),
+        "price_form": PriceForm(
+            comparison=presented["comparison"],
+            show_margin=request.viewer.sees_margin,
+            initial={"margin_percent": quotation.margin_percent},
+        ),
+        "send_form": SendForm(initial={"valid_until": suggested_validity}),
+        "cancel_form": CancelForm(),
+    }
+    forms.update(bound_forms)
+    S = QuotationStatus
+    context = {
+        "quotation": presented,
+        "can": {
+            "invite": quotation.status in {S.DRAFT, S.BIDDING},
+            "close": quotation.status == S.BIDDING,
+            "extend": quotation.status in {S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED},
+            "extras": quotation.status in {S.DRAFT, S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED},
+            "price": quotation.status in {S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED},
+            "send": quotation.status == S.QUOTED and pricing is not None,
+            "cancel": quotation.status not in {S.DECLINED, S.CANCELLED},
+        },
+        **forms,
+    }
+    return render(request, "quotations/staff/quotation.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def staff_quotation(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, quotation_get_visible(viewer=request.viewer, pk=pk))
+
+
+def _act(request: HttpRequest, pk: int, form_class, form_name: str, call, success: str) -> HttpResponse:
+    """Validate the action's form, call the service, report; re-render the page on error."""
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(quotation, form)
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("staff:quotation", pk=pk)
+    return _detail(request, quotation, status=400, **{form_name: form})
+
+
+@require_POST
+@staff_required
+def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = InviteHotelsForm(request.POST, quotation=quotation)
+    if form.is_valid():
+        try:
+            created = quotation_invite_hotels(
+                quotation=quotation,
+                hotels=list(form.cleaned_data["hotels"]),
+                by=request.user,
+                bid_deadline=form.cleaned_data["bid_deadline"],
+            )
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("%(count)d hotels invited.") % {"count": len(created)})
+            return redirect("staff:quotation", pk=pk)
+    return _detail(request, quotation, status=400, invite_form=form)
+
+
+@require_POST
+@staff_required
+def staff_close_bidding(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    try:
+        quotation_close_bidding(quotation=quotation, by=request.user)
+    except QuotationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Bidding is closed."))
+    return redirect("staff:quotation", pk=pk)
+
+
+@require_POST
+@staff_required
+def staff_extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ExtendDeadlineForm,
+        "extend_form",
+        lambda q, form: quotation_extend_deadline(
+            quotation=q, bid_deadline=form.cleaned_data["bid_deadline"], by=request.user
+        ),
+        _("The bid deadline was moved."),
+    )
+
+
+@require_POST
+@staff_required
+def staff_extra_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ExtraForm,
+        "extra_form",
+        lambda q, form: quotation_extra_add(quotation=q, by=request.user, **form.cleaned_data),
+        _("Extra added."),
+    )
+
+
+@require_POST
+@staff_required
+def staff_extra_remove(request: HttpRequest, pk: int, extra_id: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    extra = get_object_or_404(QuotationExtra, pk=extra_id, quotation=quotation)
+    try:
+        quotation_extra_remove(extra=extra, by=request.user)
+    except QuotationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Extra removed."))
+    return redirect("staff:quotation", pk=pk)
+
+
+def _price_form(request: HttpRequest, quotation, data) -> PriceForm:
+    presented = present_quotation_for_staff(viewer=request.viewer, quotation=quotation, on=timezone.localdate())
+    return PriceForm(data, comparison=presented["comparison"], show_margin=request.viewer.sees_margin)
+
+
+@require_POST
+@staff_required
+def staff_price(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = _price_form(request, quotation, request.POST)
+    if form.is_valid():
+        try:
+            pricing = quotation_price(
+                quotation=quotation,
+                by=request.user,
+                margin_percent=form.cleaned_data.get("margin_percent"),
+                overrides=form.overrides(),
+            )
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Quote priced at %(price)s %(currency)s per person.")
+                % {"price": pricing.price_per_person, "currency": pricing.currency},
+            )
+            return redirect("staff:quotation", pk=pk)
+    return _detail(request, quotation, status=400, price_form=form)
+
+
+@require_GET
+@staff_required
+def staff_price_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx fragment that prices the quote without saving, as staff change the form."""
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = _price_form(request, quotation, request.GET)
+    preview, error = None, None
+    if form.is_valid():
+        try:
+            result = quotation_price_preview(
+                quotation=quotation,
+                margin_percent=form.cleaned_data.get("margin_percent"),
+                overrides=form.overrides(),
+            )
+            preview = present_price_preview_for_staff(viewer=request.viewer, result=result)
+        except QuotationError as refused:
+            error = str(refused)
+    else:
+        error = " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+    return render(request, "quotations/staff/_price_preview.html", {"preview": preview, "error": error})
+
+
+@require_POST
+@staff_required
+def staff_send(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        SendForm,
+        "send_form",
+        lambda q, form: quotation_send(quotation=q, valid_until=form.cleaned_data["valid_until"], by=request.user),
+        _("The quote was sent to the client."),
+    )
+
+
+@require_POST
+@staff_required
+def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        CancelForm,
+        "cancel_form",
+        lambda q, form: quotation_cancel(quotation=q, reason=form.cleaned_data["reason"], by=request.user),
+        _("The quotation was cancelled."),
+    )
