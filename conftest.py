@@ -1,17 +1,20 @@
 """Suite-wide test setup.
 
-Tests marked `postgres` or `redis` need the real service. Without it they
+Tests marked `postgres`, `redis` or `browser` need the real thing. Without it they
 skip with the reason shown; under CI=true such a skip is a failure, so CI
 can never pass by quietly not running them.
 """
 
 import os
+import shutil
 
 import pytest
 from django.conf import settings
 
 
 def _service_missing(marker: str) -> str | None:
+    if marker == "browser" and not shutil.which("chromium"):
+        return "needs Debian's chromium: apt-get install -y chromium"
     if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if marker == "redis" and not settings.REDIS_URL:
@@ -20,7 +23,7 @@ def _service_missing(marker: str) -> str | None:
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis"):
+    for marker in ("postgres", "redis", "browser"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _service_missing(marker)

@@ -73,6 +73,17 @@ class BidForm(forms.Form):
                 cells.append((room, rate_name, rooms_name))
             self.grid.append((stay, cells))
 
+    @property
+    def rows(self) -> list[dict]:
+        """The grid with bound fields, for the template: a row per stay, a cell per room type."""
+        return [
+            {
+                "stay": stay,
+                "cells": [{"room": room, "rate": self[rate], "rooms": self[rooms]} for room, rate, rooms in cells],
+            }
+            for stay, cells in self.grid
+        ]
+
     def clean(self):
         cleaned = super().clean()
         offered = 0

@@ -114,7 +114,9 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
         suggested_validity = min(suggested_validity, pricing["bids_valid_until"])
     forms = {
         "invite_form": InviteHotelsForm(quotation=quotation, initial={"bid_deadline": suggested_deadline}),
-        "extend_form": ExtendDeadlineForm(initial={"bid_deadline": suggested_deadline + datetime.timedelta(days=2)}),
+        "extend_form": ExtendDeadlineForm(
+            prefix="extend", initial={"bid_deadline": suggested_deadline + datetime.timedelta(days=2)}
+        ),
         "extra_form": ExtraForm(),
         "price_form": PriceForm(
             comparison=presented["comparison"],
@@ -148,10 +150,12 @@ def staff_quotation(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, quotation_get_visible(viewer=request.viewer, pk=pk))
 
 
-def _act(request: HttpRequest, pk: int, form_class, form_name: str, call, success: str) -> HttpResponse:
+def _act(
+    request: HttpRequest, pk: int, form_class, form_name: str, call, success: str, prefix: str | None = None
+) -> HttpResponse:
     """Validate the action's form, call the service, report; re-render the page on error."""
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
-    form = form_class(request.POST)
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
             call(quotation, form)
@@ -209,6 +213,7 @@ def staff_extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
             quotation=q, bid_deadline=form.cleaned_data["bid_deadline"], by=request.user
         ),
         _("The bid deadline was moved."),
+        prefix="extend",
     )
 
 

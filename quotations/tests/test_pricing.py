@@ -1,0 +1,117 @@
+"""The automatic quotation's arithmetic, against figures worked out by hand."""
+
+import datetime
+from decimal import Decimal
+
+from quotations.pricing import Offer, StayNeed, price_compute
+
+T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC)
+VALID = datetime.date(2027, 1, 31)
+SEVILLA = StayNeed(stay_id=1, city="Sevilla", nights=3)
+ROOMS = {"single": 2, "double": 9, "twin": 0, "triple": 0}
+
+
+def offer(bid_id, *, stars=4, currency="EUR", single="80", double="95.50", rooms=(2, 9), minutes=0, valid=VALID):
+    return Offer(
+        bid_id=bid_id,
+        invitation_id=bid_id,
+        hotel_id=bid_id,
+        hotel_name=f"Hotel {bid_id}",
+        hotel_stars=stars,
+        submitted_at=T0 + datetime.timedelta(minutes=minutes),
+        valid_until=valid,
+        currency=currency,
+        lines={(1, "single"): (Decimal(single), rooms[0]), (1, "double"): (Decimal(double), rooms[1])},
+    )
+
+
+def compute(offers, *, margin="15", extras="0", factors=None, overrides=None, stays=(SEVILLA,), pax=20):
+    factors = factors or {"EUR": Decimal(1)}
+    return price_compute(
+        currency="EUR",
+        pax=pax,
+        rooms=ROOMS,
+        stays=list(stays),
+        offers=offers,
+        margin_percent=Decimal(margin),
+        extras_per_person=Decimal(extras),
+        factor_for=factors.get,
+        overrides=overrides,
+    )
+
+
+def test_single_offer_priced_by_hand():
+    # (2 × 80 + 9 × 95.50) × 3 nights = 3058.50; / 20 pax = 152.925; × 1.15 = 175.86375; + 20.50 = 196.36375 → 197
+    result = compute([offer(1)], extras="20.50")
+    assert result.hotel_cost_total == Decimal("3058.50")
+    assert result.cost_per_person == Decimal("152.925")
+    assert result.price_per_person == Decimal("197")
+    assert result.price_total == Decimal("3940")
+    # single: 80 × 3 / 1 = 240 × 1.15 = 276 + 20.50 = 296.50 → 297
+    # double: 95.50 × 3 / 2 = 143.25 × 1.15 = 164.7375 + 20.50 → 186
+    assert result.room_prices == {"single": Decimal("297"), "double": Decimal("186")}
+    assert result.missing == []
+
+
+def test_whole_amount_is_not_rounded_up_again():
+    # 10 pax, (2 × 50 + 9 × 50) × 3 = 1650 / 10 = 165 × 1.0 = 165 exactly
+    result = compute([offer(1, single="50", double="50")], margin="0", pax=10)
+    assert result.price_per_person == Decimal("165")
+
+
+def test_cheapest_complete_offer_wins_after_conversion():
+    # USD 85 / 100 at 0.92 → 78.20 / 92.00 EUR: (156.40 + 828) × 3 = 2953.20 < 3058.50
+    eur, usd = offer(1), offer(2, currency="USD", single="85", double="100")
+    result = compute([eur, usd], factors={"EUR": Decimal(1), "USD": Decimal("0.92")})
+    assert [c.offer.bid_id for c in result.choices] == [2]
+    assert result.hotel_cost_total == Decimal("2953.2000")
+
+
+def test_offer_without_exchange_rate_is_left_out():
+    usd = offer(2, currency="USD", single="1", double="1")
+    result = compute([offer(1), usd])
+    assert [c.offer.bid_id for c in result.choices] == [1]
+
+
+def test_incomplete_offers_are_never_chosen():
+    short_of_doubles = offer(1, single="10", double="10", rooms=(2, 8))
+    result = compute([short_of_doubles, offer(2)])
+    assert [c.offer.bid_id for c in result.choices] == [2]
+    only_incomplete = compute([short_of_doubles])
+    assert (only_incomplete.choices, only_incomplete.missing) == ([], [SEVILLA])
+
+
+def test_tie_goes_to_more_stars_then_earlier_bid():
+    early_four, late_five, earliest_four = offer(1, minutes=5), offer(2, stars=5, minutes=10), offer(3, minutes=0)
+    assert compute([early_four, late_five, earliest_four]).choices[0].offer.bid_id == 2
+    assert compute([early_four, earliest_four]).choices[0].offer.bid_id == 3
+
+
+def test_override_picks_a_dearer_complete_offer_and_is_marked():
+    result = compute([offer(1), offer(2, single="99", double="120")], overrides={1: 2})
+    (choice,) = result.choices
+    assert (choice.offer.bid_id, choice.overridden) == (2, True)
+    assert result.hotel_cost_total == Decimal("3834")  # (198 + 1080) × 3
+
+
+def test_override_to_an_incomplete_offer_leaves_the_stay_missing():
+    result = compute([offer(1), offer(2, rooms=(1, 9))], overrides={1: 2})
+    assert (result.choices, result.missing) == ([], [SEVILLA])
+
+
+def test_quote_is_valid_no_longer_than_the_earliest_chosen_bid():
+    granada = StayNeed(stay_id=2, city="Granada", nights=2)
+    granada_offer = Offer(
+        bid_id=9,
+        invitation_id=9,
+        hotel_id=9,
+        hotel_name="Hotel 9",
+        hotel_stars=4,
+        submitted_at=T0,
+        valid_until=datetime.date(2026, 12, 15),
+        currency="EUR",
+        lines={(2, "single"): (Decimal("70"), 2), (2, "double"): (Decimal("85"), 9)},
+    )
+    result = compute([offer(1), granada_offer], stays=(SEVILLA, granada))
+    assert result.bids_valid_until == datetime.date(2026, 12, 15)
+    assert result.hotel_cost_total == Decimal("4868.50")  # 3058.50 + (140 + 765) × 2
