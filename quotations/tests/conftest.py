@@ -7,7 +7,7 @@ margin 17.35 %, extras 12.50 + 8.00 per person. Five hotels bid:
     Boreal   Sevilla 5★ USD  85.17 / 100.29   (1 USD = 0.92 EUR)
     Cenit    Sevilla 3★ EUR  51.11 / 61.13    (its bid has expired)
     Delta    Granada 4★ EUR  70.41 / 85.23
-    Estrella Granada 5★ EUR  70.41 / 85.23    (ties with Delta, more stars)
+    Estrella Granada 5★ EUR  70.86 / 85.13    (same total as Delta, more stars)
 """
 
 import datetime
@@ -33,7 +33,7 @@ HOTELS = {
     "boreal": ("Hotel Boreal Macarena", "Sevilla", 5, "USD", {"single": "85.17", "double": "100.29"}),
     "cenit": ("Hotel Cenit Alameda", "Sevilla", 3, "EUR", {"single": "51.11", "double": "61.13"}),
     "delta": ("Hotel Delta Albaicín", "Granada", 4, "EUR", {"single": "70.41", "double": "85.23"}),
-    "estrella": ("Hotel Estrella Alhambra", "Granada", 5, "EUR", {"single": "70.41", "double": "85.23"}),
+    "estrella": ("Hotel Estrella Alhambra", "Granada", 5, "EUR", {"single": "70.86", "double": "85.13"}),
 }
 
 

@@ -13,11 +13,11 @@ from quotations.services import quotation_extend_deadline, quotation_price, quot
 # Estrella beats Delta on stars.
 #   Boreal 85.17 × 0.92 = 78.3564, 100.29 × 0.92 = 92.2668
 #   Sevilla (2 × 78.3564 + 9 × 92.2668) × 3 = 2961.342
-#   Granada (2 × 70.41 + 9 × 85.23) × 2 = 1815.78
+#   Granada (2 × 70.41 + 9 × 85.23) × 2 = (2 × 70.86 + 9 × 85.13) × 2 = 1815.78
 #   per person (2961.342 + 1815.78) / 20 = 238.8561
 #   × 1.1735 = 280.29763... + 20.50 extras = 300.79763... → 301, × 20 = 6020
-#   single: (78.3564 × 3 + 70.41 × 2) / 1 = 375.8892 × 1.1735 + 20.50 = 461.606... → 462
-#   double: (92.2668 × 3 + 85.23 × 2) / 2 = 223.6302 × 1.1735 + 20.50 = 282.930... → 283
+#   single: (78.3564 × 3 + 70.86 × 2) / 1 = 376.7892 × 1.1735 + 20.50 = 462.662... → 463
+#   double: (92.2668 × 3 + 85.13 × 2) / 2 = 223.5302 × 1.1735 + 20.50 = 282.812... → 283
 
 
 def test_automatic_quotation_matches_hand_computed_figures(bidding_round):
@@ -31,7 +31,7 @@ def test_automatic_quotation_matches_hand_computed_figures(bidding_round):
     assert (pricing.hotel_cost_total, pricing.cost_per_person) == (Decimal("4777.12"), Decimal("238.86"))
     assert (pricing.extras_per_person, pricing.margin_percent) == (Decimal("20.50"), Decimal("17.35"))
     assert (pricing.price_per_person, pricing.price_total) == (Decimal("301"), Decimal("6020"))
-    assert pricing.room_prices == {"single": "462", "double": "283"}
+    assert pricing.room_prices == {"single": "463", "double": "283"}
     assert pricing.bids_valid_until == min(r.bids["boreal"].valid_until, r.bids["estrella"].valid_until)
     assert pricing.breakdown["stays"][0]["lines"] == [
         {"room_type": "double", "nightly_rate": "100.29", "nightly_rate_converted": "92.27"},

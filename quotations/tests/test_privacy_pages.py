@@ -1,0 +1,215 @@
+"""The privacy matrix: every viewer kind × every page and form of the bidding flow.
+
+Each response is searched for the distinctive values (see conftest) that the
+viewer may not see: prices in both decimal styles, names, conditions, tokens.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.factories import ClientContactFactory, StaffFactory
+from quotations.factories import ClientFactory
+from quotations.models import HotelBid, QuotationStatus
+from quotations.services import quotation_price, quotation_send
+from quotations.tests.conftest import HOTELS
+
+CLIENT_SECRETS = ["Cofradía Zeta Confidencial", "zeta@cofradia.example", "Padre Ignacio Zeta"]
+MARGIN = ["17.35", "17,35"]
+CLIENT_PRICES = ["301.00", "301,00", "6020.00", "6020,00", "463.00", "463,00", "283.00", "283,00"]
+COSTS = ["4777.12", "4777,12", "238.86", "238,86", "78.36", "78,36", "92.27", "92,27"]
+
+
+def _money(text: str) -> list[str]:
+    return [text, text.replace(".", ",")]
+
+
+def hotel_secrets(key: str, r) -> list[str]:
+    name, _city, _stars, _currency, rates = HOTELS[key]
+    return [
+        name,
+        *(value for rate in rates.values() for value in _money(rate)),
+        f"Condiciones privadas de {name}",
+        r.invitations[key].token,
+        f"Reservas {name}",
+    ]
+
+
+def _client_for(user) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def _assert_absent(response, forbidden: list[str], who: str) -> None:
+    html = response.content.decode()
+    leaks = [value for value in forbidden if value in html]
+    assert leaks == [], f"{who} sees {leaks}"
+
+
+def _sent(r):
+    r.close()
+    quotation_price(quotation=r.quotation, by=r.staff)
+    quotation_send(quotation=r.quotation, valid_until=timezone.localdate() + datetime.timedelta(days=10), by=r.staff)
+
+
+def _portal_pages(r, key: str) -> list:
+    http = _client_for(r.users[key])
+    token = r.invitations[key].token
+    stay = r.quotation.stays.get(city=HOTELS[key][1])
+    bad_bid = {"currency": "EUR", "valid_until": "2000-01-01", f"rate_{stay.pk}_single": "-5"}
+    return [
+        http.get(reverse("portal:home")),
+        http.get(reverse("portal:invitation", kwargs={"token": token})),
+        http.post(reverse("portal:bid", kwargs={"token": token}), bad_bid),
+        http.post(reverse("portal:decline", kwargs={"token": token}), {"reason": ""}),
+    ]
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["bidding", "sent"])
+@pytest.mark.parametrize("key", list(HOTELS))
+def test_hotel_sees_only_its_own(bidding_round, key, sent):
+    r = bidding_round
+    if sent:
+        _sent(r)
+    others = [value for other in HOTELS if other != key for value in hotel_secrets(other, r)]
+    forbidden = others + CLIENT_SECRETS + MARGIN + CLIENT_PRICES + COSTS
+    for response in _portal_pages(r, key):
+        assert response.status_code in {200, 400}
+        _assert_absent(response, forbidden, f"hotel {key}")
+    own = _client_for(r.users[key]).get(reverse("portal:invitation", kwargs={"token": r.invitations[key].token}))
+    assert HOTELS[key][0] in own.content.decode()
+    assert (
+        _money(HOTELS[key][4]["double"])[1] in own.content.decode() or HOTELS[key][4]["double"] in own.content.decode()
+    )
+
+
+def test_client_sees_client_prices_and_only_chosen_hotels(bidding_round):
+    r = bidding_round
+    _sent(r)
+    http = _client_for(r.contact)
+    pk = r.quotation.pk
+    pages = [
+        http.get(reverse("client:home")),
+        http.get(reverse("client:quotation", kwargs={"pk": pk})),
+        http.post(reverse("client:request_changes", kwargs={"pk": pk}), {"message": ""}),
+    ]
+    unchosen = [v for key in ("aurora", "cenit", "delta") for v in hotel_secrets(key, r)]
+    net_rates = [v for key in HOTELS for rate in HOTELS[key][4].values() for v in _money(rate)]
+    conditions = [f"Condiciones privadas de {HOTELS[key][0]}" for key in HOTELS]
+    for response in pages:
+        assert response.status_code in {200, 400}
+        _assert_absent(response, unchosen + net_rates + conditions + MARGIN + COSTS, "client")
+    quote = pages[1].content.decode()
+    for expected in ("301,00", "6020,00", "463,00", "283,00", HOTELS["boreal"][0], HOTELS["estrella"][0]):
+        assert expected in quote
+
+
+def test_client_sees_nothing_before_the_quote_is_sent(bidding_round):
+    r = bidding_round
+    http = _client_for(r.contact)
+    listing = http.get(reverse("client:home"))
+    assert r.quotation.group_name not in listing.content.decode()
+    assert http.get(reverse("client:quotation", kwargs={"pk": r.quotation.pk})).status_code == 404
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["bidding", "sent"])
+def test_staff_below_threshold_sees_no_margin(bidding_round, settings, sent):
+    settings.MARGIN_VISIBLE_FROM_LEVEL = 5
+    r = bidding_round
+    if sent:
+        _sent(r)
+    else:
+        r.close()
+        quotation_price(quotation=r.quotation, by=r.staff)
+    junior = _client_for(StaffFactory(staff_level=3))
+    pages = [
+        junior.get(reverse("staff:home")),
+        junior.get(reverse("staff:quotation", kwargs={"pk": r.quotation.pk})),
+        junior.get(reverse("staff:price_preview", kwargs={"pk": r.quotation.pk})),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        _assert_absent(response, MARGIN, "junior staff")
+    senior = _client_for(r.staff).get(reverse("staff:quotation", kwargs={"pk": r.quotation.pk}))
+    assert "17,35" in senior.content.decode()
+
+
+def test_anonymous_gets_only_the_login_page(bidding_round):
+    r = bidding_round
+    http = HttpClient()
+    urls = [
+        reverse("portal:home"),
+        reverse("portal:invitation", kwargs={"token": r.invitations["aurora"].token}),
+        reverse("client:home"),
+        reverse("client:quotation", kwargs={"pk": r.quotation.pk}),
+        reverse("staff:home"),
+        reverse("staff:quotation", kwargs={"pk": r.quotation.pk}),
+    ]
+    for url in urls:
+        response = http.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- Guessing ids and tokens answers 404 and changes nothing -------------------------
+
+
+def test_hotel_cannot_reach_another_hotels_invitation_or_bid(bidding_round):
+    r = bidding_round
+    boreal = _client_for(r.users["boreal"])
+    aurora_token = r.invitations["aurora"].token
+    aurora_bid = r.bids["aurora"]
+    stay = r.quotation.stays.get(city="Sevilla")
+    bid_post = {"currency": "EUR", "valid_until": "2099-01-01", f"rate_{stay.pk}_single": "1.00"}
+    bids_before = list(HotelBid.objects.order_by("pk").values_list("pk", "status"))
+    responses = [
+        boreal.get(reverse("portal:invitation", kwargs={"token": aurora_token})),
+        boreal.post(reverse("portal:bid", kwargs={"token": aurora_token}), bid_post),
+        boreal.post(reverse("portal:decline", kwargs={"token": aurora_token}), {"reason": "x"}),
+        boreal.post(reverse("portal:bid_withdraw", kwargs={"token": aurora_token, "bid_id": aurora_bid.pk})),
+        # Own token, someone else's bid id:
+        boreal.post(
+            reverse("portal:bid_withdraw", kwargs={"token": r.invitations["boreal"].token, "bid_id": aurora_bid.pk})
+        ),
+        boreal.get(reverse("staff:quotation", kwargs={"pk": r.quotation.pk})),
+        boreal.get(reverse("client:quotation", kwargs={"pk": r.quotation.pk})),
+    ]
+    assert [response.status_code for response in responses] == [404] * len(responses)
+    assert list(HotelBid.objects.order_by("pk").values_list("pk", "status")) == bids_before
+    r.invitations["aurora"].refresh_from_db()
+    assert r.invitations["aurora"].viewed_at is None
+
+
+def test_other_client_cannot_reach_or_approve_the_quote(bidding_round):
+    r = bidding_round
+    _sent(r)
+    stranger = _client_for(ClientContactFactory())
+    ClientFactory(contacts=[])  # another client exists; the stranger belongs to none of them
+    pk = r.quotation.pk
+    responses = [
+        stranger.get(reverse("client:quotation", kwargs={"pk": pk})),
+        stranger.post(reverse("client:approve", kwargs={"pk": pk})),
+        stranger.post(reverse("client:decline", kwargs={"pk": pk}), {"reason": "x"}),
+        stranger.post(reverse("client:request_changes", kwargs={"pk": pk}), {"message": "x"}),
+        stranger.get(reverse("portal:home")),
+        stranger.get(reverse("staff:home")),
+    ]
+    assert [response.status_code for response in responses] == [404] * len(responses)
+    r.quotation.refresh_from_db()
+    assert r.quotation.status == QuotationStatus.SENT
+    assert r.quotation.log.filter(action__in=["quotation.approved", "quotation.declined"]).count() == 0
+
+
+def test_client_approves_own_quote(bidding_round):
+    r = bidding_round
+    _sent(r)
+    response = _client_for(r.contact).post(reverse("client:approve", kwargs={"pk": r.quotation.pk}))
+    assert response.status_code == 302
+    r.quotation.refresh_from_db()
+    assert r.quotation.status == QuotationStatus.APPROVED
+    assert r.quotation.pricings.get(is_current=True).price_per_person == Decimal("301")
