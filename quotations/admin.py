@@ -8,7 +8,6 @@ service verbs and report each refusal without changing anything.
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -31,6 +30,7 @@ from quotations.models import (
     QuotationStay,
     ReferenceCounter,
 )
+from quotations.privacy import viewer_for
 from quotations.services import (
     quotation_close_bidding,
     quotation_invite_hotels,
@@ -47,8 +47,7 @@ SERVICE_FIELDS = ("reference", "status", "bid_deadline", "valid_until", "created
 
 
 def user_sees_margin(user) -> bool:
-    """The rule of settings.MARGIN_VISIBLE_FROM_LEVEL; belongs to the privacy module once it exists."""
-    return user.is_superuser or (user.staff_level or 0) >= settings.MARGIN_VISIBLE_FROM_LEVEL
+    return viewer_for(user).sees_margin
 
 
 def fieldsets_without(fieldsets, name: str):
@@ -329,3 +328,6 @@ class QuotationLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("prefix", "year", "last_value")
     list_filter = ("prefix", "year")
+
+
+from quotations import admin_pricing  # noqa: E402, F401  (registers the pricing models)
