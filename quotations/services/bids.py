@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from quotations.errors import QuotationError
@@ -82,7 +83,11 @@ def _validate_lines(*, quotation: Quotation, invitation: HotelInvitation, lines:
             raise QuotationError(_("Offer at least one room of each type you price."), field="rooms_available")
         if line.rooms_available > requested[line.room_type]:
             raise QuotationError(
-                _("The group asked for %(count)d rooms of this type; offer no more than that.")
+                ngettext(
+                    "The group asked for %(count)d room of this type; offer no more than that.",
+                    "The group asked for %(count)d rooms of this type; offer no more than that.",
+                    requested[line.room_type],
+                )
                 % {"count": requested[line.room_type]},
                 field="rooms_available",
             )
@@ -97,7 +102,7 @@ def _validate_terms(*, invitation: HotelInvitation, currency: str, valid_until: 
             field="currency",
         )
     if valid_until < timezone.localdate():
-        raise QuotationError(_("The bid cannot be valid until a past date."), field="valid_until")
+        raise QuotationError(_("The valid-until date cannot be in the past."), field="valid_until")
 
 
 def _bid_write(

@@ -131,7 +131,7 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
     if not invitation_user_may_act(invitation=invitation, user=by):
         raise QuotationError(_("You cannot act on this invitation."), code="forbidden")
     if not reason.strip():
-        raise QuotationError(_("Tell us why you decline."), field="reason")
+        raise QuotationError(_("Tell us why you are declining."), field="reason")
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked = HotelInvitation.objects.select_for_update().get(pk=invitation.pk)

@@ -248,7 +248,7 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
     """
     _require_staff(by)
     if valid_until < timezone.localdate():
-        raise QuotationError(_("The quote cannot be valid until a past date."), field="valid_until")
+        raise QuotationError(_("The valid-until date cannot be in the past."), field="valid_until")
 
     def priced_and_valid(locked: Quotation) -> None:
         pricing = locked.pricings.filter(is_current=True).first()

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotations.errors import QuotationError
@@ -183,7 +184,11 @@ def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
         except QuotationError as error:
             form_add_domain_error(form, error)
         else:
-            messages.success(request, _("%(count)d hotels invited.") % {"count": len(created)})
+            messages.success(
+                request,
+                ngettext("%(count)d hotel invited.", "%(count)d hotels invited.", len(created))
+                % {"count": len(created)},
+            )
             return redirect("staff:quotation", pk=pk)
     return _detail(request, quotation, status=400, invite_form=form)
 
