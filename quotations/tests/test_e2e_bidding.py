@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
@@ -40,6 +41,9 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Queries made while Playwright ran used a connection of their own context;
+        # close it here, or PostgreSQL cannot drop the test database afterwards.
+        connections.close_all()
 
 
 def _login(browser, base_url: str, email: str):
