@@ -35,6 +35,10 @@ seed: migrate
 run: seed
 	@echo ""
 	@echo "  Spirit Tours is starting:"
+	@echo "    log in               http://$(WEB_HOST):$(WEB_PORT)/  (each role lands on its own pages)"
+	@echo "    staff workspace      http://$(WEB_HOST):$(WEB_PORT)/staff/"
+	@echo "    client pages         http://$(WEB_HOST):$(WEB_PORT)/client/"
+	@echo "    hotel portal         http://$(WEB_HOST):$(WEB_PORT)/portal/"
 	@echo "    back office (admin)  http://$(WEB_HOST):$(WEB_PORT)/admin/"
 	@echo "    worker and beat      started by honcho beside the web server"
 	@echo "  Log in with one of the demo accounts listed above. Ctrl-C stops everything."
