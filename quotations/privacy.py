@@ -109,7 +109,7 @@ def quotations_visible(*, viewer: Viewer) -> QuerySet[Quotation]:
             client_id__in=viewer.client_ids, status__in=CLIENT_STATUSES, valid_until__isnull=False
         )
     if viewer.kind == ViewerKind.HOTEL:
-        return Quotation.objects.filter(invitations__hotel_id__in=viewer.hotel_ids).distinct()
+        return Quotation.objects.filter(pk__in=invitations_visible(viewer=viewer).values("quotation_id"))
     return Quotation.objects.none()
 
 
@@ -124,7 +124,8 @@ def invitations_visible(*, viewer: Viewer) -> QuerySet[HotelInvitation]:
     if viewer.kind == ViewerKind.STAFF:
         return HotelInvitation.objects.all()
     if viewer.kind == ViewerKind.HOTEL:
-        return HotelInvitation.objects.filter(hotel_id__in=viewer.hotel_ids)
+        # A hotel taken out of the bidding loses sight of the group altogether.
+        return HotelInvitation.objects.filter(hotel_id__in=viewer.hotel_ids).exclude(status=InvitationStatus.WITHDRAWN)
     return HotelInvitation.objects.none()
 
 
@@ -132,11 +133,7 @@ def invitation_get_for_hotel(*, viewer: Viewer, token: str) -> HotelInvitation:
     """The portal's invitation behind a link token, for a member of that hotel only."""
     if viewer.kind != ViewerKind.HOTEL:
         raise Http404
-    invitation = (
-        HotelInvitation.objects.filter(token=token, hotel_id__in=viewer.hotel_ids)
-        .select_related("hotel", "quotation")
-        .first()
-    )
+    invitation = invitations_visible(viewer=viewer).filter(token=token).select_related("hotel", "quotation").first()
     if invitation is None:
         raise Http404
     return invitation

@@ -71,7 +71,7 @@ def offer_list_valid(*, quotation: Quotation, on: datetime.date) -> list[Offer]:
             status=BidStatus.ACTIVE,
             valid_until__gte=on,
         )
-        .exclude(invitation__status=InvitationStatus.DECLINED)
+        .exclude(invitation__status__in=[InvitationStatus.DECLINED, InvitationStatus.WITHDRAWN])
         .select_related("invitation__hotel")
         .prefetch_related("lines")
         .order_by("created_at", "pk")
@@ -118,7 +118,7 @@ def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
     """
     bids = list(
         HotelBid.objects.filter(invitation__quotation=quotation, status=BidStatus.ACTIVE)
-        .exclude(invitation__status=InvitationStatus.DECLINED)
+        .exclude(invitation__status__in=[InvitationStatus.DECLINED, InvitationStatus.WITHDRAWN])
         .select_related("invitation__hotel")
         .prefetch_related("lines")
         .order_by("created_at", "pk")

@@ -23,9 +23,11 @@ from quotations.models.pricing import (
     QuotationPricing,
     QuotationPricingChoice,
 )
+from quotations.models.room import AuthorKind, MessageAudience, RoomEvent, RoomMessage
 
 __all__ = [
     "ROOM_OCCUPANCY",
+    "AuthorKind",
     "BidStatus",
     "Client",
     "ClientKind",
@@ -37,6 +39,7 @@ __all__ = [
     "HotelInvitation",
     "InvitationStatus",
     "MealPlan",
+    "MessageAudience",
     "Quotation",
     "QuotationExtra",
     "QuotationLog",
@@ -45,5 +48,7 @@ __all__ = [
     "QuotationStatus",
     "QuotationStay",
     "ReferenceCounter",
+    "RoomEvent",
+    "RoomMessage",
     "RoomType",
 ]

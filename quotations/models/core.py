@@ -206,6 +206,7 @@ class InvitationStatus(models.TextChoices):
     VIEWED = "viewed", _("Viewed")
     BID = "bid", _("Bid submitted")
     DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn by us")
 
 
 class HotelInvitation(TimeStampedModel):

@@ -6,6 +6,7 @@ from quotations.services.invitations import (
     invitation_decline,
     invitation_mark_viewed,
     invitation_user_may_act,
+    invitation_withdraw,
     quotation_invite_hotels,
 )
 from quotations.services.pricing import (
@@ -31,6 +32,7 @@ from quotations.services.quotations import (
     quotation_transition,
 )
 from quotations.services.references import reference_next
+from quotations.services.room import message_post, room_event_record, room_group
 
 __all__ = [
     "MAX_NIGHTLY_RATE",
@@ -43,6 +45,8 @@ __all__ = [
     "invitation_decline",
     "invitation_mark_viewed",
     "invitation_user_may_act",
+    "invitation_withdraw",
+    "message_post",
     "quotation_approve",
     "quotation_cancel",
     "quotation_close_bidding",
@@ -62,4 +66,6 @@ __all__ = [
     "quotation_send",
     "quotation_transition",
     "reference_next",
+    "room_event_record",
+    "room_group",
 ]

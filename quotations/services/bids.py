@@ -26,8 +26,9 @@ from quotations.models import (
     RoomType,
 )
 from quotations.services.audit import quotation_log
-from quotations.services.invitations import invitation_user_may_act
+from quotations.services.invitations import invitation_event_data, invitation_user_may_act
 from quotations.services.quotations import quotation_lock
+from quotations.services.room import room_event_record
 from spirittours.geo import Currency
 
 # No hotel room costs more than this per night in any currency we quote;
@@ -161,6 +162,11 @@ def _bid_write(
             actor=by,
             data={"invitation": locked.pk, "bid": bid.pk, "revision": bid.revision},
         )
+        room_event_record(
+            quotation=quotation,
+            kind="bid.revised" if revising else "bid.submitted",
+            data={**invitation_event_data(locked), "bid": bid.pk, "revision": bid.revision, "currency": currency},
+        )
     return bid
 
 
@@ -231,6 +237,11 @@ def bid_withdraw(*, bid: HotelBid, by: User) -> HotelBid:
             action="bid.withdrawn",
             actor=by,
             data={"invitation": locked_invitation.pk, "bid": locked.pk, "revision": locked.revision},
+        )
+        room_event_record(
+            quotation=quotation,
+            kind="bid.withdrawn",
+            data={**invitation_event_data(locked_invitation), "bid": locked.pk, "revision": locked.revision},
         )
     bid.refresh_from_db()
     return bid

@@ -11,8 +11,13 @@ from quotations.errors import QuotationError
 from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
 from quotations.services.audit import quotation_log
 from quotations.services.quotations import quotation_lock, quotation_transition
+from quotations.services.room import room_event_record
 
 INVITABLE_STATUSES = {QuotationStatus.DRAFT, QuotationStatus.BIDDING}
+
+
+def invitation_event_data(invitation: HotelInvitation) -> dict:
+    return {"invitation": invitation.pk, "hotel": invitation.hotel_id, "hotel_name": invitation.hotel.name}
 
 
 def invitation_user_may_act(*, invitation: HotelInvitation, user: User) -> bool:
@@ -79,6 +84,7 @@ def quotation_invite_hotels(
                 actor=by,
                 data={"from": previous.isoformat() if previous else None, "to": deadline.isoformat()},
             )
+            room_event_record(quotation=locked, kind="deadline.changed", data={"bid_deadline": deadline.isoformat()})
         already = set(locked.invitations.values_list("hotel_id", flat=True))
         created = []
         for hotel in hotels:
@@ -93,6 +99,7 @@ def quotation_invite_hotels(
                 actor=by,
                 data={"invitation": invitation.pk, "hotel": hotel.pk},
             )
+            room_event_record(quotation=locked, kind="invitation.created", data=invitation_event_data(invitation))
     quotation.refresh_from_db()
     return created
 
@@ -121,6 +128,9 @@ def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInv
                 action="invitation.viewed",
                 actor=by,
                 data={"invitation": invitation.pk},
+            )
+            room_event_record(
+                quotation=invitation.quotation, kind="invitation.viewed", data=invitation_event_data(invitation)
             )
     invitation.refresh_from_db()
     return invitation
@@ -152,5 +162,37 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
             actor=by,
             data={"invitation": locked.pk, "reason": locked.decline_reason, "bids_withdrawn": withdrawn},
         )
+        room_event_record(
+            quotation=quotation,
+            kind="invitation.declined",
+            data={**invitation_event_data(locked), "reason": locked.decline_reason},
+        )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def invitation_withdraw(*, invitation: HotelInvitation, reason: str, by: User) -> HotelInvitation:
+    """Staff take a hotel out of the bidding: its bid is withdrawn and it loses access."""
+    if by.role != Role.STAFF or not by.is_active:
+        raise QuotationError(_("Only active staff may do this."), code="forbidden")
+    with transaction.atomic():
+        quotation = quotation_lock(quotation=invitation.quotation)
+        locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
+        if locked.status == InvitationStatus.WITHDRAWN:
+            raise QuotationError(_("This hotel was already taken out of the bidding."), code="withdrawn")
+        if quotation.status not in INVITABLE_STATUSES:
+            raise QuotationError(_("Hotels can only be taken out while bidding is open."), code="closed")
+        withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(
+            status=BidStatus.WITHDRAWN, updated_at=timezone.now()
+        )
+        locked.status = InvitationStatus.WITHDRAWN
+        locked.save(update_fields=["status", "updated_at"])
+        quotation_log(
+            quotation=quotation,
+            action="invitation.withdrawn",
+            actor=by,
+            data={"invitation": locked.pk, "reason": reason.strip(), "bids_withdrawn": withdrawn},
+        )
+        room_event_record(quotation=quotation, kind="invitation.withdrawn", data=invitation_event_data(locked))
     invitation.refresh_from_db()
     return invitation

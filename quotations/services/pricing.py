@@ -20,6 +20,7 @@ from quotations.pricing import PriceResult, cents, price_compute
 from quotations.selectors import exchange_factors, extras_per_person, offer_list_valid, stay_needs
 from quotations.services.audit import quotation_log
 from quotations.services.quotations import quotation_lock, quotation_transition
+from quotations.services.room import room_event_record
 
 S = QuotationStatus
 # Extras may change until the client has the quote in hand.
@@ -191,6 +192,15 @@ def quotation_price(
                 "pricing": pricing.pk,
                 "price_per_person": str(pricing.price_per_person),
                 "overrides": {str(k): v for k, v in (overrides or {}).items()},
+            },
+        )
+        room_event_record(
+            quotation=locked,
+            kind="quote.computed",
+            data={
+                "pricing": pricing.pk,
+                "price_per_person": str(pricing.price_per_person),
+                "currency": pricing.currency,
             },
         )
     quotation.refresh_from_db()

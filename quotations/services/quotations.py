@@ -19,6 +19,7 @@ from quotations.models import (
 )
 from quotations.services.audit import quotation_log
 from quotations.services.references import reference_next
+from quotations.services.room import room_event_record
 from quotations.workflow import transition_check, transition_refuse
 from spirittours.geo import Currency
 
@@ -158,6 +159,7 @@ def quotation_transition(
         actor=by,
         data={"from": source, "to": target, **(data or {})},
     )
+    room_event_record(quotation=quotation, kind="status.changed", data={"from": source, "to": target})
     return quotation
 
 
@@ -223,6 +225,7 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
             actor=by,
             data={"from": previous.isoformat() if previous else None, "to": bid_deadline.isoformat()},
         )
+        room_event_record(quotation=locked, kind="deadline.changed", data={"bid_deadline": bid_deadline.isoformat()})
     quotation.refresh_from_db()
     return quotation
 
