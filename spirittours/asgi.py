@@ -1,4 +1,5 @@
-"""ASGI entry point served by daphne: HTTP now, WebSocket routes join here."""
+"""ASGI entry point served by daphne: HTTP, and WebSocket rooms behind the
+session login and an Origin check against ALLOWED_HOSTS."""
 
 import os
 
@@ -8,6 +9,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirittours.settings")
 
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs Django set up)
+# Imported once Django is set up: the routes import models.
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from quotations.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

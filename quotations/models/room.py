@@ -31,6 +31,17 @@ class RoomEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.quotation_id}#{self.seq} {self.kind}"
 
+    def as_message(self) -> dict:
+        """The channel-layer message; consumers build each viewer's frame from it, never mutating it."""
+        return {
+            "type": "room.event",
+            "quotation": self.quotation_id,
+            "seq": self.seq,
+            "kind": self.kind,
+            "data": self.data,
+            "at": self.created_at.isoformat(),
+        }
+
 
 class MessageAudience(models.TextChoices):
     STAFF = "staff", _("Our team")

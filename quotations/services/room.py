@@ -34,22 +34,10 @@ def room_group(quotation_id: int) -> str:
     return f"quotation.{quotation_id}"
 
 
-def room_event_message(event: RoomEvent) -> dict:
-    """The channel-layer message for an event; consumers build each viewer's frame from it."""
-    return {
-        "type": "room.event",
-        "quotation": event.quotation_id,
-        "seq": event.seq,
-        "kind": event.kind,
-        "data": event.data,
-        "at": event.created_at.isoformat(),
-    }
-
-
 def room_event_publish(*, event: RoomEvent) -> None:
     """Send after commit. Failures are logged, not raised: the row is already safe."""
     try:
-        async_to_sync(get_channel_layer().group_send)(room_group(event.quotation_id), room_event_message(event))
+        async_to_sync(get_channel_layer().group_send)(room_group(event.quotation_id), event.as_message())
     except Exception:
         logger.warning("room event %s#%s not published", event.quotation_id, event.seq, exc_info=True)
 

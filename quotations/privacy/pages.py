@@ -1,4 +1,4 @@
-"""What each viewer may see of a quotation. The one place that decides it.
+"""What each viewer may see of quotations on pages. The one place that decides it.
 
 Pages, forms, the API, room frames, emails and WhatsApp answers never hand a
 model to a template or a serializer for a non-staff viewer: they ask this

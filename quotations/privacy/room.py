@@ -1,0 +1,189 @@
+"""What each viewer may see of a quotation's live room: who may join, each
+event's frame for that viewer, the snapshot, and the replay after a reconnect.
+
+Frames are built from scratch for each viewer. The incoming event dict is
+shared (channels-redis hands the same dict to every consumer in a process), so
+nothing here mutates it; events a viewer may not see give None and are not sent.
+"""
+
+import copy
+
+from django.db.models import Max
+
+from quotations.models import (
+    MessageAudience,
+    Quotation,
+    QuotationStatus,
+    RoomEvent,
+    RoomMessage,
+)
+from quotations.privacy.pages import (
+    CLIENT_STATUSES,
+    Viewer,
+    ViewerKind,
+    invitations_visible,
+    quotations_visible,
+)
+
+# A client further behind than this gets a fresh snapshot instead of a replay.
+REPLAY_LIMIT = 200
+SNAPSHOT_MESSAGES = 100
+HOTEL_OWN_EVENTS = {
+    "bid.submitted",
+    "bid.revised",
+    "bid.withdrawn",
+    "invitation.created",
+    "invitation.viewed",
+    "invitation.declined",
+    "invitation.withdrawn",
+}
+
+
+def room_may_join(*, viewer: Viewer, quotation_id: int) -> bool:
+    if viewer.kind == ViewerKind.STAFF:
+        return Quotation.objects.filter(pk=quotation_id).exists()
+    if viewer.kind == ViewerKind.CLIENT:
+        return quotations_visible(viewer=viewer).filter(pk=quotation_id).exists()
+    if viewer.kind == ViewerKind.HOTEL:
+        return invitations_visible(viewer=viewer).filter(quotation_id=quotation_id).exists()
+    return False
+
+
+def message_visible(*, viewer: Viewer, audience: str, author_kind: str, hotel_id: int | None) -> bool:
+    """Staff read everything; a hotel reads what went to every hotel, to it, or its own
+    questions; a client reads what went to the client and its own messages."""
+    if viewer.kind == ViewerKind.STAFF:
+        return True
+    if viewer.kind == ViewerKind.HOTEL:
+        if audience == MessageAudience.ALL_HOTELS:
+            return True
+        own = hotel_id is not None and hotel_id in viewer.hotel_ids
+        return own and (
+            audience == MessageAudience.HOTEL or (audience == MessageAudience.STAFF and author_kind == "hotel")
+        )
+    if viewer.kind == ViewerKind.CLIENT:
+        return audience == MessageAudience.CLIENT or (audience == MessageAudience.STAFF and author_kind == "client")
+    return False
+
+
+def _message_frame(*, viewer: Viewer, data: dict) -> dict:
+    frame = {
+        "id": data["message"],
+        "author_kind": data["author_kind"],
+        "author_name": data["author_name"],
+        "audience": data["audience"],
+        "body": data["body"],
+        "sent_at": data["sent_at"],
+    }
+    if viewer.kind == ViewerKind.STAFF:
+        frame["hotel_name"] = data["hotel_name"]
+    return frame
+
+
+def _hotel_data(*, viewer: Viewer, kind: str, data: dict) -> dict | None:
+    if kind in HOTEL_OWN_EVENTS:
+        if data.get("hotel") not in viewer.hotel_ids:
+            return None
+        return {"revision": data["revision"]} if kind.startswith("bid.") else {}
+    if kind == "deadline.changed":
+        return {"bid_deadline": data["bid_deadline"]}
+    if kind == "status.changed":
+        if QuotationStatus.BIDDING not in (data["from"], data["to"]):
+            return None
+        return {"bidding_open": data["to"] == QuotationStatus.BIDDING}
+    return None
+
+
+def _client_data(*, kind: str, data: dict) -> dict | None:
+    if kind == "status.changed" and data["to"] in CLIENT_STATUSES:
+        return {"status": data["to"], "status_label": str(QuotationStatus(data["to"]).label)}
+    if kind == "payment.received":
+        return {"amount": data["amount"], "currency": data["currency"]}
+    return None
+
+
+def present_event(*, viewer: Viewer, event: dict) -> dict | None:
+    """The frame `viewer` gets for a room event, as a new dict; None if it gets nothing."""
+    kind, data = event["kind"], event["data"]
+    if kind == "message.posted":
+        visible = message_visible(
+            viewer=viewer, audience=data["audience"], author_kind=data["author_kind"], hotel_id=data["hotel"]
+        )
+        payload = _message_frame(viewer=viewer, data=data) if visible else None
+    elif viewer.kind == ViewerKind.STAFF:
+        payload = copy.deepcopy(data)
+    elif viewer.kind == ViewerKind.HOTEL:
+        payload = _hotel_data(viewer=viewer, kind=kind, data=data)
+    elif viewer.kind == ViewerKind.CLIENT:
+        payload = _client_data(kind=kind, data=data)
+    else:
+        payload = None
+    if payload is None:
+        return None
+    return {"type": "event", "seq": event["seq"], "kind": kind, "at": event["at"], "data": payload}
+
+
+def _messages(*, viewer: Viewer, quotation_id: int) -> list[dict]:
+    rows = (
+        RoomMessage.objects.filter(quotation_id=quotation_id)
+        .select_related("author", "hotel")
+        .order_by("-created_at", "-id")[: SNAPSHOT_MESSAGES * 4]
+    )
+    visible = [
+        _message_frame(
+            viewer=viewer,
+            data={
+                "message": m.pk,
+                "author_kind": m.author_kind,
+                "author_name": m.author.get_full_name() or m.author.email,
+                "audience": m.audience,
+                "hotel_name": m.hotel.name if m.hotel else None,
+                "body": m.body,
+                "sent_at": m.created_at.isoformat(),
+            },
+        )
+        for m in rows
+        if message_visible(viewer=viewer, audience=m.audience, author_kind=m.author_kind, hotel_id=m.hotel_id)
+    ]
+    return list(reversed(visible[:SNAPSHOT_MESSAGES]))
+
+
+def present_room_snapshot(*, viewer: Viewer, quotation_id: int, seq: int) -> dict:
+    """Where the room stands now, for this viewer."""
+    quotation = Quotation.objects.get(pk=quotation_id)
+    deadline = quotation.bid_deadline.isoformat() if quotation.bid_deadline else None
+    if viewer.kind == ViewerKind.STAFF:
+        data = {
+            "status": quotation.status,
+            "status_label": str(quotation.get_status_display()),
+            "bid_deadline": deadline,
+            "invitations": [
+                {
+                    "id": inv.pk,
+                    "hotel_name": inv.hotel.name,
+                    "status": inv.status,
+                    "status_label": str(inv.get_status_display()),
+                }
+                for inv in quotation.invitations.select_related("hotel").order_by("hotel__name")
+            ],
+        }
+    elif viewer.kind == ViewerKind.HOTEL:
+        data = {"bidding_open": quotation.status == QuotationStatus.BIDDING, "bid_deadline": deadline}
+    else:
+        data = {"status": quotation.status, "status_label": str(quotation.get_status_display())}
+    data["messages"] = _messages(viewer=viewer, quotation_id=quotation_id)
+    return {"type": "snapshot", "seq": seq, "data": data}
+
+
+def room_catch_up(*, viewer: Viewer, quotation_id: int, last_seq: int | None) -> tuple[list[dict], int]:
+    """Frames for a (re)connecting viewer and the sequence number they bring it up to.
+
+    With a recent `last_seq`: the events after it, filtered. Otherwise (first
+    connection, too far behind, or a number from the future): a snapshot.
+    """
+    latest = RoomEvent.objects.filter(quotation_id=quotation_id).aggregate(last=Max("seq"))["last"] or 0
+    if last_seq is None or last_seq > latest or latest - last_seq > REPLAY_LIMIT:
+        return [present_room_snapshot(viewer=viewer, quotation_id=quotation_id, seq=latest)], latest
+    events = RoomEvent.objects.filter(quotation_id=quotation_id, seq__gt=last_seq, seq__lte=latest).order_by("seq")
+    frames = [frame for event in events if (frame := present_event(viewer=viewer, event=event.as_message()))]
+    return frames, latest

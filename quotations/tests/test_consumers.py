@@ -1,0 +1,381 @@
+"""The live room over WebSocket, with Channels' communicator against the real ASGI app.
+
+Service calls run inside `django_capture_on_commit_callbacks(execute=True)` so
+that the after-commit publish really happens, as it does in production.
+"""
+
+import datetime
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from accounts.factories import ClientContactFactory, HotelUserFactory
+from quotations.factories import ClientFactory, HotelFactory, bid_lines_full
+from quotations.models import HotelBid, InvitationStatus, RoomEvent
+from quotations.services import (
+    bid_revise,
+    invitation_withdraw,
+    message_post,
+    quotation_extend_deadline,
+    quotation_price,
+    quotation_send,
+)
+from quotations.tests.conftest import HOTELS
+from spirittours.asgi import application
+
+ORIGIN = (b"origin", b"http://localhost")
+TIMEOUT = 3
+
+
+def _cookie_for(user) -> tuple[bytes, bytes]:
+    http = HttpClient()
+    http.force_login(user)
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={http.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
+
+
+class Socket:
+    """One WebsocketCommunicator; use it inside a scenario run by `run`, on one event loop."""
+
+    def __init__(self, quotation_id: int, user=None, *, origin=ORIGIN, last_seq: int | None = None):
+        path = f"/ws/quotations/{quotation_id}/" + (f"?last_seq={last_seq}" if last_seq is not None else "")
+        headers = [origin] + ([_cookie_for(user)] if user is not None else [])
+        self.communicator = WebsocketCommunicator(application, path, headers=headers)
+
+    async def connect(self):
+        return await self.communicator.connect(timeout=TIMEOUT)
+
+    async def receive(self) -> dict:
+        return await self.communicator.receive_json_from(timeout=TIMEOUT)
+
+    async def receive_output(self) -> dict:
+        return await self.communicator.receive_output(timeout=TIMEOUT)
+
+    async def nothing(self) -> bool:
+        return await self.communicator.receive_nothing(timeout=0.3)
+
+    async def close(self):
+        await self.communicator.disconnect()
+
+
+def run(scenario):
+    """Run an async scenario; its database work comes back to this thread (and transaction)."""
+    async_to_sync(scenario)()
+
+
+def db(function, *args, **kwargs):
+    return database_sync_to_async(function)(*args, **kwargs)
+
+
+async def _joined(quotation_id, user, last_seq=None) -> tuple[Socket, dict]:
+    socket = Socket(quotation_id, user, last_seq=last_seq)
+    connected, _ = await socket.connect()
+    assert connected
+    return socket, await socket.receive()
+
+
+async def _refused_code(socket: Socket) -> int:
+    connected, code = await socket.connect()
+    if not connected:
+        return code
+    output = await socket.receive_output()
+    assert output["type"] == "websocket.close"
+    return output["code"]
+
+
+@pytest.fixture
+def room(bidding_round, django_capture_on_commit_callbacks):
+    r = bidding_round
+
+    def committed(work):
+        """Run `work` and then its after-commit callbacks, as a real commit would."""
+
+        def inner():
+            with django_capture_on_commit_callbacks(execute=True):
+                return work()
+
+        return db(inner)
+
+    r.committed = committed
+    return r
+
+
+# --- Who may join ---------------------------------------------------------------------
+
+
+def test_refusals(room):
+    r = room
+    foreign_client = ClientContactFactory()
+    ClientFactory(contacts=[foreign_client])
+    uninvited = HotelUserFactory()
+    HotelFactory(city="Sevilla", members=[uninvited])
+    pk = r.quotation.pk
+    sockets = {
+        "no session": Socket(pk),
+        "own client before the quote is sent": Socket(pk, r.contact),
+        "client of another quotation": Socket(pk, foreign_client),
+        "uninvited hotel": Socket(pk, uninvited),
+    }
+    foreign_origin = Socket(pk, r.staff, origin=(b"origin", b"https://evil.example"))
+
+    async def scenario():
+        codes = {name: await _refused_code(socket) for name, socket in sockets.items()}
+        assert codes == dict.fromkeys(sockets, 4403)
+        connected, _ = await foreign_origin.connect()
+        assert connected is False
+
+    run(scenario)
+
+
+def test_snapshot_per_viewer(room):
+    r = room
+    staff_socket, boreal_socket = Socket(r.quotation.pk, r.staff), Socket(r.quotation.pk, r.users["boreal"])
+
+    async def scenario():
+        await r.committed(
+            lambda: message_post(
+                quotation=r.quotation, author=r.users["aurora"], body="¿Incluye parking?", audience="staff"
+            )
+        )
+        for socket in (staff_socket, boreal_socket):
+            assert (await socket.connect())[0]
+        staff_snapshot, boreal_snapshot = await staff_socket.receive(), await boreal_socket.receive()
+        assert staff_snapshot["type"] == boreal_snapshot["type"] == "snapshot"
+        assert {i["hotel_name"] for i in staff_snapshot["data"]["invitations"]} == {
+            name for name, *_ in HOTELS.values()
+        }
+        assert [m["body"] for m in staff_snapshot["data"]["messages"]] == ["¿Incluye parking?"]
+        assert boreal_snapshot["data"] == {
+            "bidding_open": True,
+            "bid_deadline": r.quotation.bid_deadline.isoformat(),
+            "messages": [],
+        }
+        await staff_socket.close()
+        await boreal_socket.close()
+
+    run(scenario)
+
+
+# --- Live frames, filtered per viewer ---------------------------------------------------
+
+
+def _revise(r, key, rates):
+    return bid_revise(
+        invitation=r.invitations[key],
+        lines=bid_lines_full(quotation=r.quotation, hotel=r.hotels[key], rates={**rates, "twin": "1", "triple": "1"}),
+        currency=r.hotels[key].currency,
+        valid_until=timezone.localdate() + datetime.timedelta(days=15),
+        by=r.users[key],
+    )
+
+
+def _sockets(r, *keys):
+    return [Socket(r.quotation.pk, r.staff if key == "staff" else r.users[key]) for key in keys]
+
+
+async def _join_all(sockets):
+    for socket in sockets:
+        assert (await socket.connect())[0]
+        assert (await socket.receive())["type"] == "snapshot"
+
+
+def test_bid_frames_are_filtered_per_viewer(room):
+    r = room
+    staff, aurora, boreal = _sockets(r, "staff", "aurora", "boreal")
+
+    async def scenario():
+        await _join_all([staff, aurora, boreal])
+        bid = await r.committed(lambda: _revise(r, "aurora", {"single": "79.99", "double": "94.44"}))
+        staff_frame, aurora_frame = await staff.receive(), await aurora.receive()
+        assert staff_frame["kind"] == aurora_frame["kind"] == "bid.revised"
+        assert (staff_frame["data"]["hotel_name"], staff_frame["data"]["bid"]) == ("Hotel Aurora Triana", bid.pk)
+        assert aurora_frame["data"] == {"revision": 2}
+        assert await boreal.nothing()
+        for socket in (staff, aurora, boreal):
+            await socket.close()
+
+    run(scenario)
+
+
+def test_messages_reach_only_their_audience(room):
+    r = room
+    staff, aurora, boreal = _sockets(r, "staff", "aurora", "boreal")
+
+    async def scenario():
+        await _join_all([staff, aurora, boreal])
+        await r.committed(
+            lambda: message_post(
+                quotation=r.quotation, author=r.users["boreal"], body="¿Aceptan 3 dobles más?", audience="staff"
+            )
+        )
+        assert (await staff.receive())["data"]["body"] == "¿Aceptan 3 dobles más?"
+        assert (await boreal.receive())["data"]["body"] == "¿Aceptan 3 dobles más?"  # its own question
+        assert await aurora.nothing()
+
+        answer = await r.committed(
+            lambda: message_post(
+                quotation=r.quotation, author=r.staff, body="Sí, hasta 12.", audience="hotel", hotel=r.hotels["boreal"]
+            )
+        )
+        assert (await boreal.receive())["data"] == {
+            "id": answer.pk,
+            "author_kind": "staff",
+            "author_name": r.staff.full_name,
+            "audience": "hotel",
+            "body": "Sí, hasta 12.",
+            "sent_at": answer.created_at.isoformat(),
+        }
+        assert (await staff.receive())["data"]["hotel_name"] == "Hotel Boreal Macarena"
+        assert await aurora.nothing()
+
+        await r.committed(
+            lambda: message_post(
+                quotation=r.quotation, author=r.staff, body="Recordatorio del plazo", audience="hotels"
+            )
+        )
+        bodies = [(await socket.receive())["data"]["body"] for socket in (aurora, boreal, staff)]
+        assert bodies == ["Recordatorio del plazo"] * 3
+        for socket in (staff, aurora, boreal):
+            await socket.close()
+
+    run(scenario)
+
+
+def test_client_sees_status_and_its_messages_not_prices(room):
+    r = room
+    r.close()
+
+    def price_and_send():
+        quotation_price(quotation=r.quotation, by=r.staff)
+        quotation_send(quotation=r.quotation, valid_until=timezone.localdate() + datetime.timedelta(days=5), by=r.staff)
+
+    client = Socket(r.quotation.pk, r.contact)
+
+    async def scenario():
+        await r.committed(price_and_send)
+        assert (await client.connect())[0]
+        snapshot = await client.receive()
+        assert (snapshot["data"]["status"], snapshot["data"]["messages"]) == ("sent", [])
+        await r.committed(
+            lambda: message_post(
+                quotation=r.quotation, author=r.staff, body="Le enviamos la cotización.", audience="client"
+            )
+        )
+        await r.committed(lambda: message_post(quotation=r.quotation, author=r.staff, body="Nota", audience="hotels"))
+        frame = await client.receive()
+        assert (frame["kind"], frame["data"]["body"]) == ("message.posted", "Le enviamos la cotización.")
+        assert await client.nothing()
+        await client.close()
+
+    run(scenario)
+
+
+# --- Replay after a dropped socket ------------------------------------------------------
+
+
+def test_reconnect_gets_exactly_the_missed_events_filtered(room):
+    r = room
+
+    def missed_events():
+        message_post(quotation=r.quotation, author=r.staff, body="Uno", audience="hotels")
+        _revise(r, "boreal", {"single": "84.00", "double": "99.00"})  # not Aurora's business
+        quotation_extend_deadline(
+            quotation=r.quotation, bid_deadline=timezone.now() + datetime.timedelta(days=4), by=r.staff
+        )
+        message_post(quotation=r.quotation, author=r.staff, body="Tres", audience="hotel", hotel=r.hotels["aurora"])
+
+    async def scenario():
+        first = await db(Socket, r.quotation.pk, r.users["aurora"])
+        assert (await first.connect())[0]
+        snapshot = await first.receive()
+        await first.close()  # the socket dies mid-stream
+        await r.committed(missed_events)
+        again = await db(Socket, r.quotation.pk, r.users["aurora"], last_seq=snapshot["seq"])
+        assert (await again.connect())[0]
+        frames = [await again.receive() for _ in range(3)]
+        assert [(f["kind"], f["data"].get("body")) for f in frames] == [
+            ("message.posted", "Uno"),
+            ("deadline.changed", None),
+            ("message.posted", "Tres"),
+        ]
+        assert [f["seq"] for f in frames] == sorted(f["seq"] for f in frames)
+        assert await again.nothing()
+        await again.close()
+
+    run(scenario)
+
+
+def test_far_behind_or_future_seq_gets_a_snapshot(room):
+    r = room
+    latest = RoomEvent.objects.filter(quotation=r.quotation).count()
+    socket = Socket(r.quotation.pk, r.staff, last_seq=latest + 50)
+
+    async def scenario():
+        assert (await socket.connect())[0]
+        frame = await socket.receive()
+        assert (frame["type"], frame["seq"]) == ("snapshot", latest)
+        await socket.close()
+
+    run(scenario)
+
+
+# --- Losing access mid-session ----------------------------------------------------------
+
+
+def test_withdrawn_hotel_is_closed_with_4403(room):
+    r = room
+    aurora, boreal = _sockets(r, "aurora", "boreal")
+    later = Socket(r.quotation.pk, r.users["aurora"])
+
+    async def scenario():
+        await _join_all([aurora, boreal])
+        await r.committed(
+            lambda: invitation_withdraw(invitation=r.invitations["aurora"], reason="Sin respuesta", by=r.staff)
+        )
+        assert await aurora.receive_output() == {"type": "websocket.close", "code": 4403}
+        assert await boreal.nothing()
+        assert await _refused_code(later) == 4403
+        await boreal.close()
+
+    run(scenario)
+    r.invitations["aurora"].refresh_from_db()
+    assert r.invitations["aurora"].status == InvitationStatus.WITHDRAWN
+    assert HotelBid.objects.get(pk=r.bids["aurora"].pk).status == "withdrawn"
+
+
+# --- The same filtering on channels-redis ----------------------------------------------
+
+
+@pytest.mark.redis
+def test_redis_layer_shared_dict_never_leaks_between_viewers(room, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "spirittours-test"},
+        }
+    }
+    r = room
+    # A hotel and staff in one process: channels-redis hands both the same dict.
+    boreal, staff, aurora = _sockets(r, "boreal", "staff", "aurora")
+
+    def two_revisions():
+        _revise(r, "boreal", {"single": "83.33", "double": "98.88"})
+        _revise(r, "aurora", {"single": "77.77", "double": "93.33"})
+
+    async def scenario():
+        await _join_all([boreal, staff, aurora])
+        await r.committed(two_revisions)
+        boreal_frame, aurora_frame = await boreal.receive(), await aurora.receive()
+        staff_frames = [await staff.receive(), await staff.receive()]
+        assert boreal_frame["data"] == aurora_frame["data"] == {"revision": 2}
+        assert [f["data"]["hotel_name"] for f in staff_frames] == ["Hotel Boreal Macarena", "Hotel Aurora Triana"]
+        assert all(set(f["data"]) >= {"hotel", "hotel_name", "bid", "revision", "currency"} for f in staff_frames)
+        assert await boreal.nothing() and await aurora.nothing()
+        for socket in (boreal, staff, aurora):
+            await socket.close()
+
+    run(scenario)
