@@ -9,6 +9,7 @@ portal_patterns = (
         path("i/<str:token>/bid/", portal.portal_bid, name="bid"),
         path("i/<str:token>/bids/<int:bid_id>/withdraw/", portal.portal_bid_withdraw, name="bid_withdraw"),
         path("i/<str:token>/decline/", portal.portal_decline, name="decline"),
+        path("i/<str:token>/messages/", portal.portal_message, name="message"),
     ],
     "portal",
 )
@@ -20,6 +21,7 @@ client_patterns = (
         path("quotations/<int:pk>/approve/", client.client_approve, name="approve"),
         path("quotations/<int:pk>/changes/", client.client_request_changes, name="request_changes"),
         path("quotations/<int:pk>/decline/", client.client_decline, name="decline"),
+        path("quotations/<int:pk>/messages/", client.client_message, name="message"),
     ],
     "client",
 )
@@ -38,6 +40,7 @@ staff_patterns = (
         path("quotations/<int:pk>/price/preview/", staff.staff_price_preview, name="price_preview"),
         path("quotations/<int:pk>/send/", staff.staff_send, name="send"),
         path("quotations/<int:pk>/cancel/", staff.staff_cancel, name="cancel"),
+        path("quotations/<int:pk>/messages/", staff.staff_message, name="message"),
     ],
     "staff",
 )

@@ -123,7 +123,8 @@ def present_event(*, viewer: Viewer, event: dict) -> dict | None:
     return {"type": "event", "seq": event["seq"], "kind": kind, "at": event["at"], "data": payload}
 
 
-def _messages(*, viewer: Viewer, quotation_id: int) -> list[dict]:
+def present_messages(*, viewer: Viewer, quotation_id: int) -> list[dict]:
+    """The room messages this viewer may read, oldest first (the newest 100)."""
     rows = (
         RoomMessage.objects.filter(quotation_id=quotation_id)
         .select_related("author", "hotel")
@@ -171,7 +172,7 @@ def present_room_snapshot(*, viewer: Viewer, quotation_id: int, seq: int) -> dic
         data = {"bidding_open": quotation.status == QuotationStatus.BIDDING, "bid_deadline": deadline}
     else:
         data = {"status": quotation.status, "status_label": str(quotation.get_status_display())}
-    data["messages"] = _messages(viewer=viewer, quotation_id=quotation_id)
+    data["messages"] = present_messages(viewer=viewer, quotation_id=quotation_id)
     return {"type": "snapshot", "seq": seq, "data": data}
 
 

@@ -3,18 +3,21 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from quotations.errors import QuotationError
 from quotations.forms.client import DeclineQuoteForm, RequestChangesForm
+from quotations.forms.room import MessageForm
 from quotations.models import QuotationStatus
 from quotations.privacy import (
+    present_messages,
     present_quotation_for_client,
     present_quotation_list_for_client,
     quotation_get_visible,
 )
-from quotations.services import quotation_approve, quotation_decline, quotation_request_changes
+from quotations.services import message_post, quotation_approve, quotation_decline, quotation_request_changes
 from quotations.views.access import client_required
 from spirittours.web import form_add_domain_error
 
@@ -26,13 +29,19 @@ def client_home(request: HttpRequest) -> HttpResponse:
     return render(request, "quotations/client/home.html", {"quotations": quotations})
 
 
-def _page(request, quotation, *, changes_form=None, decline_form=None, status=200) -> HttpResponse:
+def _page(request, quotation, *, changes_form=None, decline_form=None, message_form=None, status=200) -> HttpResponse:
     presented = present_quotation_for_client(viewer=request.viewer, quotation=quotation)
     context = {
         "quotation": presented,
         "can_answer": presented["status"] == QuotationStatus.SENT,
         "changes_form": changes_form or RequestChangesForm(),
         "decline_form": decline_form or DeclineQuoteForm(),
+        "room": {
+            "quotation_id": quotation.pk,
+            "messages": present_messages(viewer=request.viewer, quotation_id=quotation.pk),
+            "form": message_form or MessageForm(),
+            "action": reverse("client:message", kwargs={"pk": quotation.pk}),
+        },
     }
     return render(request, "quotations/client/quotation.html", context, status=status)
 
@@ -86,3 +95,19 @@ def client_decline(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("You declined this quote. Thank you for considering us."))
             return redirect("client:quotation", pk=pk)
     return _page(request, quotation, decline_form=form, status=400)
+
+
+@require_POST
+@client_required
+def client_message(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            message_post(quotation=quotation, author=request.user, body=form.cleaned_data["body"], audience="staff")
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your message was sent to our team."))
+            return redirect(reverse("client:quotation", kwargs={"pk": pk}) + "#room-messages")
+    return _page(request, quotation, message_form=form, status=400)

@@ -3,19 +3,29 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from quotations.errors import QuotationError
 from quotations.forms.portal import BidForm, DeclineInvitationForm
+from quotations.forms.room import MessageForm
 from quotations.privacy import (
     bid_get_for_hotel,
     invitation_get_for_hotel,
     present_invitation_for_hotel,
     present_invitation_list_for_hotel,
+    present_messages,
 )
-from quotations.services import bid_revise, bid_submit, bid_withdraw, invitation_decline, invitation_mark_viewed
+from quotations.services import (
+    bid_revise,
+    bid_submit,
+    bid_withdraw,
+    invitation_decline,
+    invitation_mark_viewed,
+    message_post,
+)
 from quotations.views.access import hotel_required
 from spirittours.web import form_add_domain_error
 
@@ -27,12 +37,18 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "quotations/portal/home.html", {"invitations": invitations})
 
 
-def _page(request, invitation, *, bid_form=None, decline_form=None, status=200) -> HttpResponse:
+def _page(request, invitation, *, bid_form=None, decline_form=None, message_form=None, status=200) -> HttpResponse:
     presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
     context = {
         "invitation": presented,
         "bid_form": bid_form or BidForm(invitation=presented),
         "decline_form": decline_form or DeclineInvitationForm(),
+        "room": {
+            "quotation_id": invitation.quotation_id,
+            "messages": present_messages(viewer=request.viewer, quotation_id=invitation.quotation_id),
+            "form": message_form or MessageForm(),
+            "action": reverse("portal:message", kwargs={"token": invitation.token}),
+        },
     }
     return render(request, "quotations/portal/invitation.html", context, status=status)
 
@@ -99,3 +115,21 @@ def portal_decline(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("You declined this invitation. Thank you for letting us know."))
             return redirect("portal:invitation", token=token)
     return _page(request, invitation, decline_form=form, status=400)
+
+
+@require_POST
+@hotel_required
+def portal_message(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            message_post(
+                quotation=invitation.quotation, author=request.user, body=form.cleaned_data["body"], audience="staff"
+            )
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your question was sent to our team."))
+            return redirect(reverse("portal:invitation", kwargs={"token": token}) + "#room-messages")
+    return _page(request, invitation, message_form=form, status=400)

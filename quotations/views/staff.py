@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotations.errors import QuotationError
+from quotations.forms.room import StaffMessageForm
 from quotations.forms.staff import (
     CancelForm,
     ExtendDeadlineForm,
@@ -25,12 +27,14 @@ from quotations.forms.staff import (
 )
 from quotations.models import QuotationExtra, QuotationStatus
 from quotations.privacy import (
+    present_messages,
     present_price_preview_for_staff,
     present_quotation_for_staff,
     quotation_get_visible,
     quotations_visible,
 )
 from quotations.services import (
+    message_post,
     quotation_cancel,
     quotation_close_bidding,
     quotation_create,
@@ -126,11 +130,18 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
         ),
         "send_form": SendForm(initial={"valid_until": suggested_validity}),
         "cancel_form": CancelForm(),
+        "message_form": StaffMessageForm(quotation=quotation),
     }
     forms.update(bound_forms)
     S = QuotationStatus
     context = {
         "quotation": presented,
+        "room": {
+            "quotation_id": quotation.pk,
+            "messages": present_messages(viewer=request.viewer, quotation_id=quotation.pk),
+            "form": forms.pop("message_form"),
+            "action": reverse("staff:message", kwargs={"pk": quotation.pk}),
+        },
         "can": {
             "invite": quotation.status in {S.DRAFT, S.BIDDING},
             "close": quotation.status == S.BIDDING,
@@ -325,3 +336,25 @@ def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         lambda q, form: quotation_cancel(quotation=q, reason=form.cleaned_data["reason"], by=request.user),
         _("The quotation was cancelled."),
     )
+
+
+@require_POST
+@staff_required
+def staff_message(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = StaffMessageForm(request.POST, quotation=quotation)
+    if form.is_valid():
+        try:
+            message_post(
+                quotation=quotation,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                audience=form.cleaned_data["audience"],
+                hotel=form.cleaned_data["hotel"],
+            )
+        except QuotationError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("Message sent."))
+            return redirect(reverse("staff:quotation", kwargs={"pk": pk}) + "#room-messages")
+    return _detail(request, quotation, status=400, message_form=form)
