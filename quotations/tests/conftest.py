@@ -97,3 +97,38 @@ def bidding_round(db):
         bids=bids,
         close=lambda: quotation_close_bidding(quotation=quotation, by=staff),
     )
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless Debian Chromium through Playwright, closed after the test."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from quotations.tests.browser import CHROMIUM_ARGS
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the
+    # test body are ordinary synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+        # Queries made while Playwright ran used a connection of their own context;
+        # close it here, or PostgreSQL cannot drop the test database afterwards.
+        connections.close_all()
+
+
+@pytest.fixture
+def daphne_server(transactional_db, settings):
+    """daphne serving HTTP and WebSocket against the test database (PostgreSQL)."""
+    from django.conf import global_settings
+
+    from quotations.tests.browser import DaphneServer
+
+    # The server checks passwords with the real hashers, not the tests' fast one.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+    server = DaphneServer()
+    yield server
+    server.stop()

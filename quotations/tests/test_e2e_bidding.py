@@ -7,60 +7,23 @@ Screenshots of each role's main page go to test-artifacts/e2e/.
 """
 
 import datetime
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from quotations.factories import ClientFactory, HotelFactory
 from quotations.models import Quotation, QuotationStatus
+from quotations.tests.browser import login, shot
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-PASSWORD = "correct horse battery"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RATES = {
     "a": ("Hotel Giralda Alfa", "81.37", "96.53"),
     "b": ("Hotel Guadalquivir Beta", "85.17", "100.29"),
     "c": ("Hotel Triana Gamma", "88.41", "104.77"),
 }
 MARGIN = "17.35"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the
-    # test body are ordinary synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # Queries made while Playwright ran used a connection of their own context;
-        # close it here, or PostgreSQL cannot drop the test database afterwards.
-        connections.close_all()
-
-
-def _login(browser, base_url: str, email: str):
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]:not([name=language])")
-    page.wait_for_load_state()
-    return page
-
-
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
@@ -76,7 +39,7 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     arrival = timezone.localdate() + datetime.timedelta(days=90)
 
     # when: staff create the quotation and invite the three hotels
-    staff_page = _login(browser, base, staff.email)
+    staff_page = login(browser, base, staff.email)
     staff_page.goto(f"{base}/staff/quotations/new/")
     form = staff_page.locator("[data-testid=quotation-create-form]")
     form.locator("select[name=client]").select_option(label="Parroquia de San Gil")
@@ -101,7 +64,7 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     # and each hotel bids in its own browser context
     hotel_pages = {}
     for key, (_name, single, double) in RATES.items():
-        page = _login(browser, base, hotel_users[key].email)
+        page = login(browser, base, hotel_users[key].email)
         page.locator("[data-testid=invitation-row] a").first.click()
         page.wait_for_load_state()
         bid = page.locator("[data-testid=bid-form]")
@@ -121,7 +84,7 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
             if other != key:
                 assert name not in html and single not in html and double not in html, f"{key} sees {other}"
         assert "Parroquia de San Gil" not in html and MARGIN not in html
-    _shot(hotel_pages["a"], "hotel-portal")
+    shot(hotel_pages["a"], "hotel-portal")
 
     # when: staff close bidding, run the automatic quotation and send it
     staff_page.reload()
@@ -131,21 +94,21 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     staff_page.locator("[data-testid=price-form] button[type=submit]").click()
     staff_page.wait_for_load_state()
     assert staff_page.locator("[data-testid=price-per-person]").is_visible()
-    _shot(staff_page, "staff-quotation")
+    shot(staff_page, "staff-quotation")
     staff_page.locator("[data-testid=send-form] button[type=submit]").click()
     staff_page.wait_for_load_state()
     quotation.refresh_from_db()
     assert quotation.status == QuotationStatus.SENT
 
     # and the client approves
-    client_page = _login(browser, base, contact.email)
+    client_page = login(browser, base, contact.email)
     client_page.locator("[data-testid=quotation-row] a").first.click()
     client_page.wait_for_load_state()
     html = client_page.content()
     net_rates = [value for _name, single, double in RATES.values() for value in (single, double)]
     assert [value for value in [*net_rates, MARGIN] if value in html] == []
     assert "Hotel Guadalquivir Beta" not in html and "Hotel Triana Gamma" not in html  # only the chosen one
-    _shot(client_page, "client-quote")
+    shot(client_page, "client-quote")
     client_page.once("dialog", lambda dialog: dialog.accept())
     client_page.locator("[data-testid=approve-form] button[type=submit]").click()
     client_page.wait_for_load_state()
