@@ -48,6 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=250.0, help="events published per second, all rooms")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of publishing per phase")
     parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
+    parser.add_argument("--publishers", type=int, default=4, help="publishing threads")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/spirittours_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--port", type=int, default=8799)
@@ -193,7 +194,7 @@ def start_server(args) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(Path(args.out) / "daphne.log").open("w"),
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -240,6 +241,7 @@ async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dic
     route = "ws/quotations" if phase == "filtered" else "ws/echo/quotations"
     received: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)  # (room, member) -> [(msg, latency)]
     leaks: list[str] = []
+    socket_errors: list[str] = []
     sockets = []
     rss_before = rss_kib(server_pid)
     semaphore = asyncio.Semaphore(50)
@@ -276,12 +278,12 @@ async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dic
                     leaks.append(f"{member['kind']} got hotel_name")
         except Exception as error:  # a closed socket ends its reader
             if not isinstance(error, asyncio.CancelledError):
-                leaks.append(f"socket error: {error!r}")
+                socket_errors.append(repr(error))
 
     readers = [asyncio.create_task(reader(*entry)) for entry in sockets]
     published = (HttpPublisher if args.publisher == "http" else ServicePublisher)(args, rooms, phase)
     publisher_started = time.monotonic()
-    sent_events = await asyncio.to_thread(published.run)
+    sent_events = await asyncio.to_thread(published.run_parallel)
     publish_seconds = time.monotonic() - publisher_started
     await asyncio.sleep(3)  # let the last frames arrive
     for task in readers:
@@ -333,6 +335,8 @@ async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dic
         "duplicates": duplicates,
         "privacy_leaks": len(leaks),
         "leak_examples": leaks[:5],
+        "socket_errors": len(socket_errors),
+        "socket_error_examples": socket_errors[:3],
         "server_rss_kib_per_socket": round((rss_after - rss_before) / max(1, len(sockets)), 1),
     }
 
@@ -346,13 +350,22 @@ class Publisher:
     def post(self, room: dict, audience: str, hotel: int | None, body: str) -> None:
         raise NotImplementedError
 
-    def run(self) -> list[tuple[str, int, set[int]]]:
-        rng = random.Random(42)
-        interval = 1.0 / self.args.rate
+    def run_parallel(self) -> list[tuple[str, int, set[int]]]:
+        """`--publishers` threads, each publishing its share of the rate to its own rooms."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.args.publishers) as pool:
+            parts = list(pool.map(self.run, range(self.args.publishers)))
+        return [event for part in parts for event in part]
+
+    def run(self, worker: int = 0) -> list[tuple[str, int, set[int]]]:
+        rng = random.Random(42 + worker)
+        workers = self.args.publishers
+        interval = workers / self.args.rate
         sent = []
         start = time.monotonic()
-        for n in range(int(self.args.rate * self.args.duration)):
-            pause = start + n * interval - time.monotonic()
+        for n in range(worker, int(self.args.rate * self.args.duration), workers):
+            pause = start + (n // workers) * interval - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
             room_index = n % len(self.rooms)
@@ -368,7 +381,7 @@ class Publisher:
 class ServicePublisher(Publisher):
     """message_post in this process, as a worker or another web process would: row, then Redis."""
 
-    def run(self):
+    def run(self, worker: int = 0):
         from django.db import close_old_connections
 
         from accounts.models import User
@@ -378,7 +391,7 @@ class ServicePublisher(Publisher):
         self.quotations = {q.pk: q for q in Quotation.objects.filter(pk__in=[r["quotation"] for r in self.rooms])}
         self.hotels = {h.pk: h for h in Hotel.objects.filter(pk__in=[h for r in self.rooms for h in r["hotels"]])}
         try:
-            return super().run()
+            return super().run(worker)
         finally:
             close_old_connections()
 
@@ -430,6 +443,7 @@ def main() -> None:
     args = parse_args()
     setup_django(args)
     rooms = build_rooms(args)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
     server = start_server(args)

@@ -130,7 +130,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as the
+                # layer's blocking BZPOPMIN: under load the read times out and the consumer
+                # dies with 1011. A longer socket timeout keeps the blocking read alive.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": "spirittours",
                 # Room events are also rows in the database; a dropped frame is
                 # replayed on reconnect, so a bounded buffer per socket is safe.

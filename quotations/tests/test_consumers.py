@@ -355,7 +355,10 @@ def test_redis_layer_shared_dict_never_leaks_between_viewers(room, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "spirittours-test"},
+            "CONFIG": {
+                "hosts": [{"address": settings.REDIS_URL, "socket_timeout": 30}],
+                "prefix": "spirittours-test",
+            },
         }
     }
     r = room
