@@ -49,6 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of publishing per phase")
     parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
     parser.add_argument("--publishers", type=int, default=4, help="publishing threads")
+    parser.add_argument("--clients", type=int, default=2, help="client processes holding the sockets")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/spirittours_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--port", type=int, default=8799)
@@ -235,36 +236,36 @@ def expected_receivers(room: dict, audience: str, hotel: int | None) -> set[int]
 # --- One phase ----------------------------------------------------------------------------
 
 
-async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dict:
+def _reader_process(port: int, route: str, phase: str, sockets: list, ready, stop, results) -> None:
+    """One client process: hold its share of the sockets, read every frame, report at the end."""
+    asyncio.run(_read_sockets(port, route, phase, sockets, ready, stop, results))
+
+
+async def _read_sockets(port, route, phase, sockets, ready, stop, results) -> None:
     from websockets.asyncio.client import connect
 
-    route = "ws/quotations" if phase == "filtered" else "ws/echo/quotations"
-    received: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)  # (room, member) -> [(msg, latency)]
-    leaks: list[str] = []
-    socket_errors: list[str] = []
-    sockets = []
-    rss_before = rss_kib(server_pid)
-    semaphore = asyncio.Semaphore(50)
+    received: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
+    leaks, errors, opened = [], [], []
+    semaphore = asyncio.Semaphore(25)
 
-    async def open_socket(room_index: int, position: int, member: dict):
+    async def open_socket(room_index, position, kind, quotation, session):
         async with semaphore:
-            ws = await connect(
-                f"ws://127.0.0.1:{args.port}/{route}/{rooms[room_index]['quotation']}/",
-                origin=f"http://127.0.0.1:{args.port}",
-                additional_headers={"Cookie": f"sessionid={member['session']}"},
-                max_queue=None,
-                open_timeout=60,
-            )
-            first = json.loads(await ws.recv())
-            assert first["type"] == "snapshot", first
-            sockets.append((room_index, position, member, ws))
+            try:
+                ws = await connect(
+                    f"ws://127.0.0.1:{port}/{route}/{quotation}/",
+                    origin=f"http://127.0.0.1:{port}",
+                    additional_headers={"Cookie": f"sessionid={session}"},
+                    max_queue=None,
+                    open_timeout=120,
+                    ping_interval=None,
+                )
+                first = json.loads(await ws.recv())
+                assert first["type"] == "snapshot", first
+                opened.append((room_index, position, kind, ws))
+            except Exception as error:
+                errors.append(f"connect: {error!r}")
 
-    started = time.monotonic()
-    await asyncio.gather(*(open_socket(r, p, m) for r, room in enumerate(rooms) for p, m in enumerate(room["members"])))
-    connect_seconds = time.monotonic() - started
-    rss_after = rss_kib(server_pid)
-
-    async def reader(room_index: int, position: int, member: dict, ws):
+    async def reader(room_index, position, kind, ws):
         try:
             async for raw in ws:
                 now = time.time()
@@ -274,29 +275,72 @@ async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dic
                 data = frame["data"]
                 tag, _, sent = data["body"].rpartition("|")
                 received[(room_index, position)].append((tag, now - float(sent)))
-                if phase == "filtered" and member["kind"] != "staff" and "hotel_name" in data:
-                    leaks.append(f"{member['kind']} got hotel_name")
-        except Exception as error:  # a closed socket ends its reader
-            if not isinstance(error, asyncio.CancelledError):
-                socket_errors.append(repr(error))
+                if phase == "filtered" and kind != "staff" and "hotel_name" in data:
+                    leaks.append(f"{kind} got hotel_name")
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            errors.append(repr(error))
 
-    readers = [asyncio.create_task(reader(*entry)) for entry in sockets]
-    published = (HttpPublisher if args.publisher == "http" else ServicePublisher)(args, rooms, phase)
-    publisher_started = time.monotonic()
-    sent_events = await asyncio.to_thread(published.run_parallel)
-    publish_seconds = time.monotonic() - publisher_started
-    await asyncio.sleep(3)  # let the last frames arrive
+    await asyncio.gather(*(open_socket(*spec) for spec in sockets))
+    readers = [asyncio.create_task(reader(*entry)) for entry in opened]
+    ready.put(len(opened))
+    await asyncio.to_thread(stop.wait)
     for task in readers:
         task.cancel()
-    await asyncio.gather(*(ws.close() for *_, ws in sockets), return_exceptions=True)
+    await asyncio.gather(*readers, return_exceptions=True)
+    await asyncio.gather(*(ws.close() for *_, ws in opened), return_exceptions=True)
+    results.put({"received": dict(received), "leaks": leaks, "errors": errors})
 
-    expected = 0
-    gaps = duplicates = 0
+
+def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dict:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    route = "ws/quotations" if phase == "filtered" else "ws/echo/quotations"
+    specs = [
+        (r, p, m["kind"], room["quotation"], m["session"])
+        for r, room in enumerate(rooms)
+        for p, m in enumerate(room["members"])
+    ]
+    ready, results, stop = context.Queue(), context.Queue(), context.Event()
+    rss_before = rss_kib(server_pid)
+    started = time.monotonic()
+    processes = [
+        context.Process(
+            target=_reader_process, args=(args.port, route, phase, specs[i :: args.clients], ready, stop, results)
+        )
+        for i in range(args.clients)
+    ]
+    for process in processes:
+        process.start()
+    held = sum(ready.get(timeout=600) for _ in processes)
+    connect_seconds = time.monotonic() - started
+    rss_after = rss_kib(server_pid)
+
+    publisher = (HttpPublisher if args.publisher == "http" else ServicePublisher)(args, rooms, phase)
+    publish_started = time.monotonic()
+    sent_events = publisher.run_parallel()
+    publish_seconds = time.monotonic() - publish_started
+    time.sleep(3)  # let the last frames arrive
+    stop.set()
+    reports = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+
+    received: dict[tuple[int, int], list[tuple[str, float]]] = {}
+    leaks, errors = [], []
+    for report in reports:
+        received.update(report["received"])
+        leaks += report["leaks"]
+        errors += report["errors"]
+
+    expected = gaps = duplicates = 0
     latencies = []
     for tag, room_index, receivers in sent_events:
         for position in receivers if phase == "filtered" else range(len(rooms[room_index]["members"])):
             expected += 1
-            got = [lat for t, lat in received[(room_index, position)] if t == tag]
+            got = [lat for t, lat in received.get((room_index, position), []) if t == tag]
             if not got:
                 gaps += 1
             duplicates += max(0, len(got) - 1)
@@ -317,7 +361,7 @@ async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dic
 
     return {
         "phase": phase,
-        "sockets": len(sockets),
+        "sockets": held,
         "connect_seconds": round(connect_seconds, 2),
         "events": len(sent_events),
         "events_per_second": round(len(sent_events) / publish_seconds, 1),
@@ -335,9 +379,9 @@ async def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dic
         "duplicates": duplicates,
         "privacy_leaks": len(leaks),
         "leak_examples": leaks[:5],
-        "socket_errors": len(socket_errors),
-        "socket_error_examples": socket_errors[:3],
-        "server_rss_kib_per_socket": round((rss_after - rss_before) / max(1, len(sockets)), 1),
+        "socket_errors": len(errors),
+        "socket_error_examples": errors[:3],
+        "server_rss_kib_per_socket": round((rss_after - rss_before) / max(1, held), 1),
     }
 
 
@@ -461,7 +505,7 @@ def main() -> None:
     }
     try:
         for phase in args.phases.split(","):
-            results["phases"][phase] = asyncio.run(run_phase(args, rooms, phase, server.pid))
+            results["phases"][phase] = run_phase(args, rooms, phase, server.pid)
             print(json.dumps(results["phases"][phase], indent=2))
     finally:
         server.terminate()

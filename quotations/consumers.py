@@ -56,6 +56,16 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
         if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, a hop to
+        # a worker thread. Room events touch no database on their fast path (the
+        # slow path goes through database_sync_to_async, which closes them itself),
+        # and that hop was most of the cost of a delivery: see docs/PERFORMANCE.md.
+        if message["type"] == "room.event":
+            await self.room_event(message)
+        else:
+            await super().dispatch(message)
+
     async def room_event(self, event):
         if event["seq"] <= self.caught_up_to:
             return  # already part of the catch-up this socket received

@@ -126,22 +126,33 @@ if REDIS_URL:
             "KEY_PREFIX": "spirittours",
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 reads with a 5 s socket timeout by default, the same as the
-                # layer's blocking BZPOPMIN: under load the read times out and the consumer
-                # dies with 1011. A longer socket timeout keeps the blocking read alive.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "prefix": "spirittours",
-                # Room events are also rows in the database; a dropped frame is
-                # replayed on reconnect, so a bounded buffer per socket is safe.
-                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=500),
-                "expiry": env.int("CHANNEL_LAYER_EXPIRY", default=30),
-            },
+    # redis-py 8 reads with a 5 s socket timeout by default, the same as the core
+    # layer's blocking BZPOPMIN: under load the read times out and the consumer dies
+    # with 1011. A longer socket timeout keeps the blocking read alive.
+    _redis_host = {"address": REDIS_URL, "socket_timeout": 30}
+    if env.str("CHANNEL_LAYER", default="pubsub") == "core":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [_redis_host],
+                    "prefix": "spirittours",
+                    # Room events are also rows in the database; a dropped frame is
+                    # replayed on reconnect, so a bounded buffer per socket is safe.
+                    "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=500),
+                    "expiry": env.int("CHANNEL_LAYER_EXPIRY", default=30),
+                },
+            }
         }
-    }
+    else:
+        # One Redis PUBLISH per room event, fanned out inside each web process: see
+        # docs/PERFORMANCE.md for why this is the default.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": "spirittours"},
+            }
+        }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
