@@ -26,6 +26,13 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def dispatch(self, message):
+        # Same fast path as the product's consumer, so only the filtering differs.
+        if message["type"] == "room.event":
+            await self.room_event(message)
+        else:
+            await super().dispatch(message)
+
     async def room_event(self, event):
         await self.send_json({**event, "type": "event"})
 

@@ -486,6 +486,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def main() -> None:
     args = parse_args()
     setup_django(args)
+    from django.conf import settings
+
     rooms = build_rooms(args)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -498,6 +500,10 @@ def main() -> None:
             "rate": args.rate,
             "duration": args.duration,
             "layer": args.layer,
+            "channel_layer_backend": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+            "publisher": args.publisher,
+            "publisher_threads": args.publishers,
+            "client_processes": args.clients,
             "cpus": os.cpu_count(),
             "server": "one daphne process",
         },

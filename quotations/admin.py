@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from quotations.admin_base import ReadOnlyMixin
 from quotations.admin_forms import ROOM_FIELDS, TRIP_FIELDS, QuotationAddForm
 from quotations.errors import QuotationError
 from quotations.forms.staff import InviteHotelsForm
@@ -52,19 +53,6 @@ def user_sees_margin(user) -> bool:
 
 def fieldsets_without(fieldsets, name: str):
     return [(title, {**opts, "fields": tuple(f for f in opts["fields"] if f != name)}) for title, opts in fieldsets]
-
-
-class ReadOnlyMixin:
-    """Shown to whoever may view the model; written only by the services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Client)

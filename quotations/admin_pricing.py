@@ -2,23 +2,11 @@
 
 from django.contrib import admin
 
+from quotations.admin_base import ReadOnlyMixin
 from quotations.models import ExchangeRate, QuotationExtra, QuotationPricing, QuotationPricingChoice
 from quotations.privacy import viewer_for
 
 MARGIN_FIELDS = ("margin_percent",)
-
-
-class ServiceWrittenMixin:
-    """Written by the services only; shown to staff who may view the model."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExchangeRate)
@@ -30,14 +18,14 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotationExtra)
-class QuotationExtraAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+class QuotationExtraAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("quotation", "kind", "description", "amount_per_person")
     list_filter = ("kind",)
     search_fields = ("quotation__reference", "description")
     list_select_related = ("quotation",)
 
 
-class QuotationPricingChoiceInline(ServiceWrittenMixin, admin.TabularInline):
+class QuotationPricingChoiceInline(ReadOnlyMixin, admin.TabularInline):
     model = QuotationPricingChoice
     fields = ("stay", "bid", "overridden", "cost")
     readonly_fields = fields
@@ -45,7 +33,7 @@ class QuotationPricingChoiceInline(ServiceWrittenMixin, admin.TabularInline):
 
 
 @admin.register(QuotationPricing)
-class QuotationPricingAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+class QuotationPricingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("quotation", "is_current", "price_per_person", "price_total", "currency", "created_at")
     list_filter = ("is_current", "currency")
     search_fields = ("quotation__reference",)

@@ -1,13 +1,11 @@
 """Client pages: the client's quotes, and approving, asking for changes or declining one."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from quotations.errors import QuotationError
 from quotations.forms.client import DeclineQuoteForm, RequestChangesForm
 from quotations.forms.room import MessageForm
 from quotations.models import QuotationStatus
@@ -19,7 +17,7 @@ from quotations.privacy import (
 )
 from quotations.services import message_post, quotation_approve, quotation_decline, quotation_request_changes
 from quotations.views.access import client_required
-from spirittours.web import form_add_domain_error
+from spirittours.web import action_submit, form_submit
 
 
 @require_GET
@@ -56,13 +54,12 @@ def client_quotation(request: HttpRequest, pk: int) -> HttpResponse:
 @client_required
 def client_approve(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
-    try:
-        quotation_approve(quotation=quotation, by=request.user)
-    except QuotationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Thank you! Your quote is approved; we will be in touch about the payment."))
-    return redirect("client:quotation", pk=pk)
+    return action_submit(
+        request,
+        lambda: quotation_approve(quotation=quotation, by=request.user),
+        success=_("Thank you! Your quote is approved; we will be in touch about the payment."),
+        redirect_to=reverse("client:quotation", kwargs={"pk": pk}),
+    )
 
 
 @require_POST
@@ -70,15 +67,14 @@ def client_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def client_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     form = RequestChangesForm(request.POST)
-    if form.is_valid():
-        try:
-            quotation_request_changes(quotation=quotation, message=form.cleaned_data["message"], by=request.user)
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("We received your request and will send you a revised quote."))
-            return redirect("client:quotation", pk=pk)
-    return _page(request, quotation, changes_form=form, status=400)
+    done = form_submit(
+        request,
+        form,
+        lambda data: quotation_request_changes(quotation=quotation, message=data["message"], by=request.user),
+        success=_("We received your request and will send you a revised quote."),
+        redirect_to=reverse("client:quotation", kwargs={"pk": pk}),
+    )
+    return done or _page(request, quotation, changes_form=form, status=400)
 
 
 @require_POST
@@ -86,15 +82,14 @@ def client_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 def client_decline(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     form = DeclineQuoteForm(request.POST)
-    if form.is_valid():
-        try:
-            quotation_decline(quotation=quotation, reason=form.cleaned_data["reason"], by=request.user)
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("You declined this quote. Thank you for considering us."))
-            return redirect("client:quotation", pk=pk)
-    return _page(request, quotation, decline_form=form, status=400)
+    done = form_submit(
+        request,
+        form,
+        lambda data: quotation_decline(quotation=quotation, reason=data["reason"], by=request.user),
+        success=_("You declined this quote. Thank you for considering us."),
+        redirect_to=reverse("client:quotation", kwargs={"pk": pk}),
+    )
+    return done or _page(request, quotation, decline_form=form, status=400)
 
 
 @require_POST
@@ -102,12 +97,11 @@ def client_decline(request: HttpRequest, pk: int) -> HttpResponse:
 def client_message(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     form = MessageForm(request.POST)
-    if form.is_valid():
-        try:
-            message_post(quotation=quotation, author=request.user, body=form.cleaned_data["body"], audience="staff")
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("Your message was sent to our team."))
-            return redirect(reverse("client:quotation", kwargs={"pk": pk}) + "#room-messages")
-    return _page(request, quotation, message_form=form, status=400)
+    done = form_submit(
+        request,
+        form,
+        lambda data: message_post(quotation=quotation, author=request.user, body=data["body"], audience="staff"),
+        success=_("Your message was sent to our team."),
+        redirect_to=reverse("client:quotation", kwargs={"pk": pk}) + "#room-messages",
+    )
+    return done or _page(request, quotation, message_form=form, status=400)

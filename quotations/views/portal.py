@@ -1,14 +1,12 @@
 """Supplier portal: a hotel's invitations, its bid, revisions, withdrawal and decline."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from quotations.errors import QuotationError
 from quotations.forms.portal import BidForm, DeclineInvitationForm
 from quotations.forms.room import MessageForm
 from quotations.privacy import (
@@ -27,7 +25,7 @@ from quotations.services import (
     message_post,
 )
 from quotations.views.access import hotel_required
-from spirittours.web import form_add_domain_error
+from spirittours.web import action_submit, form_submit
 
 
 @require_GET
@@ -67,24 +65,23 @@ def portal_bid(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
     presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
     form = BidForm(request.POST, invitation=presented)
-    if form.is_valid():
-        write = bid_revise if presented["active_bid"] else bid_submit
-        try:
-            write(
-                invitation=invitation,
-                lines=form.lines(),
-                currency=form.cleaned_data["currency"],
-                valid_until=form.cleaned_data["valid_until"],
-                conditions=form.cleaned_data["conditions"],
-                notes=form.cleaned_data["notes"],
-                by=request.user,
-            )
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("Your bid was saved. You can revise it until the deadline."))
-            return redirect("portal:invitation", token=token)
-    return _page(request, invitation, bid_form=form, status=400)
+    write = bid_revise if presented["active_bid"] else bid_submit
+    done = form_submit(
+        request,
+        form,
+        lambda data: write(
+            invitation=invitation,
+            lines=form.lines(),
+            currency=data["currency"],
+            valid_until=data["valid_until"],
+            conditions=data["conditions"],
+            notes=data["notes"],
+            by=request.user,
+        ),
+        success=_("Your bid was saved. You can revise it until the deadline."),
+        redirect_to=reverse("portal:invitation", kwargs={"token": token}),
+    )
+    return done or _page(request, invitation, bid_form=form, status=400)
 
 
 @require_POST
@@ -92,13 +89,12 @@ def portal_bid(request: HttpRequest, token: str) -> HttpResponse:
 def portal_bid_withdraw(request: HttpRequest, token: str, bid_id: int) -> HttpResponse:
     invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
     bid = bid_get_for_hotel(invitation=invitation, pk=bid_id)
-    try:
-        bid_withdraw(bid=bid, by=request.user)
-    except QuotationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Your bid was withdrawn."))
-    return redirect("portal:invitation", token=token)
+    return action_submit(
+        request,
+        lambda: bid_withdraw(bid=bid, by=request.user),
+        success=_("Your bid was withdrawn."),
+        redirect_to=reverse("portal:invitation", kwargs={"token": token}),
+    )
 
 
 @require_POST
@@ -106,15 +102,14 @@ def portal_bid_withdraw(request: HttpRequest, token: str, bid_id: int) -> HttpRe
 def portal_decline(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
     form = DeclineInvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation_decline(invitation=invitation, reason=form.cleaned_data["reason"], by=request.user)
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("You declined this invitation. Thank you for letting us know."))
-            return redirect("portal:invitation", token=token)
-    return _page(request, invitation, decline_form=form, status=400)
+    done = form_submit(
+        request,
+        form,
+        lambda data: invitation_decline(invitation=invitation, reason=data["reason"], by=request.user),
+        success=_("You declined this invitation. Thank you for letting us know."),
+        redirect_to=reverse("portal:invitation", kwargs={"token": token}),
+    )
+    return done or _page(request, invitation, decline_form=form, status=400)
 
 
 @require_POST
@@ -122,14 +117,13 @@ def portal_decline(request: HttpRequest, token: str) -> HttpResponse:
 def portal_message(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
     form = MessageForm(request.POST)
-    if form.is_valid():
-        try:
-            message_post(
-                quotation=invitation.quotation, author=request.user, body=form.cleaned_data["body"], audience="staff"
-            )
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("Your question was sent to our team."))
-            return redirect(reverse("portal:invitation", kwargs={"token": token}) + "#room-messages")
-    return _page(request, invitation, message_form=form, status=400)
+    done = form_submit(
+        request,
+        form,
+        lambda data: message_post(
+            quotation=invitation.quotation, author=request.user, body=data["body"], audience="staff"
+        ),
+        success=_("Your question was sent to our team."),
+        redirect_to=reverse("portal:invitation", kwargs={"token": token}) + "#room-messages",
+    )
+    return done or _page(request, invitation, message_form=form, status=400)

@@ -47,7 +47,7 @@ from quotations.services import (
     quotation_send,
 )
 from quotations.views.access import staff_required
-from spirittours.web import form_add_domain_error
+from spirittours.web import action_submit, form_add_domain_error, form_submit
 
 PAGE_SIZE = 25
 DEFAULT_BID_WINDOW = datetime.timedelta(days=7)
@@ -162,86 +162,78 @@ def staff_quotation(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, quotation_get_visible(viewer=request.viewer, pk=pk))
 
 
-def _act(
-    request: HttpRequest, pk: int, form_class, form_name: str, call, success: str, prefix: str | None = None
-) -> HttpResponse:
-    """Validate the action's form, call the service, report; re-render the page on error."""
-    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
-    form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            call(quotation, form)
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("staff:quotation", pk=pk)
-    return _detail(request, quotation, status=400, **{form_name: form})
+def _act(request: HttpRequest, quotation, form, form_name: str, call, success: str) -> HttpResponse:
+    """Validate the action's form, call the service, report; the page again on error."""
+    done = form_submit(
+        request, form, call, success=success, redirect_to=reverse("staff:quotation", kwargs={"pk": quotation.pk})
+    )
+    return done or _detail(request, quotation, status=400, **{form_name: form})
+
+
+def _back(pk: int) -> str:
+    return reverse("staff:quotation", kwargs={"pk": pk})
 
 
 @require_POST
 @staff_required
 def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    created = []
+
+    def invite(data):
+        created.extend(
+            quotation_invite_hotels(
+                quotation=quotation, hotels=list(data["hotels"]), by=request.user, bid_deadline=data["bid_deadline"]
+            )
+        )
+
     form = InviteHotelsForm(request.POST, quotation=quotation)
-    if form.is_valid():
-        try:
-            created = quotation_invite_hotels(
-                quotation=quotation,
-                hotels=list(form.cleaned_data["hotels"]),
-                by=request.user,
-                bid_deadline=form.cleaned_data["bid_deadline"],
-            )
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(
-                request,
-                ngettext("%(count)d hotel invited.", "%(count)d hotels invited.", len(created))
-                % {"count": len(created)},
-            )
-            return redirect("staff:quotation", pk=pk)
-    return _detail(request, quotation, status=400, invite_form=form)
+    done = form_submit(request, form, invite, success=None, redirect_to=_back(pk))
+    if done is None:
+        return _detail(request, quotation, status=400, invite_form=form)
+    messages.success(
+        request,
+        ngettext("%(count)d hotel invited.", "%(count)d hotels invited.", len(created)) % {"count": len(created)},
+    )
+    return done
 
 
 @require_POST
 @staff_required
 def staff_close_bidding(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
-    try:
-        quotation_close_bidding(quotation=quotation, by=request.user)
-    except QuotationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Bidding is closed."))
-    return redirect("staff:quotation", pk=pk)
+    return action_submit(
+        request,
+        lambda: quotation_close_bidding(quotation=quotation, by=request.user),
+        success=_("Bidding is closed."),
+        redirect_to=_back(pk),
+    )
 
 
 @require_POST
 @staff_required
 def staff_extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     return _act(
         request,
-        pk,
-        ExtendDeadlineForm,
+        quotation,
+        ExtendDeadlineForm(request.POST, prefix="extend"),
         "extend_form",
-        lambda q, form: quotation_extend_deadline(
-            quotation=q, bid_deadline=form.cleaned_data["bid_deadline"], by=request.user
-        ),
+        lambda data: quotation_extend_deadline(quotation=quotation, bid_deadline=data["bid_deadline"], by=request.user),
         _("The bid deadline was moved."),
-        prefix="extend",
     )
 
 
 @require_POST
 @staff_required
 def staff_extra_add(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     return _act(
         request,
-        pk,
-        ExtraForm,
+        quotation,
+        ExtraForm(request.POST),
         "extra_form",
-        lambda q, form: quotation_extra_add(quotation=q, by=request.user, **form.cleaned_data),
+        lambda data: quotation_extra_add(quotation=quotation, by=request.user, **data),
         _("Extra added."),
     )
 
@@ -251,13 +243,12 @@ def staff_extra_add(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_extra_remove(request: HttpRequest, pk: int, extra_id: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     extra = get_object_or_404(QuotationExtra, pk=extra_id, quotation=quotation)
-    try:
-        quotation_extra_remove(extra=extra, by=request.user)
-    except QuotationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Extra removed."))
-    return redirect("staff:quotation", pk=pk)
+    return action_submit(
+        request,
+        lambda: quotation_extra_remove(extra=extra, by=request.user),
+        success=_("Extra removed."),
+        redirect_to=_back(pk),
+    )
 
 
 def _price_form(request: HttpRequest, quotation, data) -> PriceForm:
@@ -315,12 +306,13 @@ def staff_price_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required
 def staff_send(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     return _act(
         request,
-        pk,
-        SendForm,
+        quotation,
+        SendForm(request.POST),
         "send_form",
-        lambda q, form: quotation_send(quotation=q, valid_until=form.cleaned_data["valid_until"], by=request.user),
+        lambda data: quotation_send(quotation=quotation, valid_until=data["valid_until"], by=request.user),
         _("The quote was sent to the client."),
     )
 
@@ -328,12 +320,13 @@ def staff_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required
 def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     return _act(
         request,
-        pk,
-        CancelForm,
+        quotation,
+        CancelForm(request.POST),
         "cancel_form",
-        lambda q, form: quotation_cancel(quotation=q, reason=form.cleaned_data["reason"], by=request.user),
+        lambda data: quotation_cancel(quotation=quotation, reason=data["reason"], by=request.user),
         _("The quotation was cancelled."),
     )
 
@@ -342,19 +335,17 @@ def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def staff_message(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
-    form = StaffMessageForm(request.POST, quotation=quotation)
-    if form.is_valid():
-        try:
-            message_post(
-                quotation=quotation,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                audience=form.cleaned_data["audience"],
-                hotel=form.cleaned_data["hotel"],
-            )
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, _("Message sent."))
-            return redirect(reverse("staff:quotation", kwargs={"pk": pk}) + "#room-messages")
-    return _detail(request, quotation, status=400, message_form=form)
+    return _act(
+        request,
+        quotation,
+        StaffMessageForm(request.POST, quotation=quotation),
+        "message_form",
+        lambda data: message_post(
+            quotation=quotation,
+            author=request.user,
+            body=data["body"],
+            audience=data["audience"],
+            hotel=data["hotel"],
+        ),
+        _("Message sent."),
+    )
