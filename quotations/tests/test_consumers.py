@@ -28,6 +28,10 @@ from quotations.services import (
 from quotations.tests.conftest import HOTELS
 from spirittours.asgi import application
 
+# Consumers close stale connections around their database work, as in production;
+# inside a test transaction that would close the test's own connection.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 ORIGIN = (b"origin", b"http://localhost")
 TIMEOUT = 3
 
@@ -351,10 +355,13 @@ def test_withdrawn_hotel_is_closed_with_4403(room):
 
 
 @pytest.mark.redis
-def test_redis_layer_shared_dict_never_leaks_between_viewers(room, settings):
+@pytest.mark.parametrize(
+    "backend", ["channels_redis.pubsub.RedisPubSubChannelLayer", "channels_redis.core.RedisChannelLayer"]
+)
+def test_redis_layer_shared_dict_never_leaks_between_viewers(room, settings, backend):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": backend,
             "CONFIG": {
                 "hosts": [{"address": settings.REDIS_URL, "socket_timeout": 30}],
                 "prefix": "spirittours-test",

@@ -71,7 +71,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
 @pytest.mark.redis
 def test_redis_channel_layer_round_trip():
     layer = get_channel_layer()
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
 
     async def round_trip():
         channel = await layer.new_channel()
