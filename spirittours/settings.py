@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_celery_beat",
+    "anymail",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -1,0 +1,236 @@
+"""The email outbox: queue (record first), deliver (at most once per row), track.
+
+`email_queue` renders the email and writes its row inside the caller's
+transaction; the Celery task is scheduled after commit. `email_deliver` holds
+the row lock across the provider call, so no two workers ever send one row,
+and a worker killed mid-send rolls the row back to queued for the next one.
+"""
+
+import json
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.errors import PermanentSendError, TransientSendError
+from notifications.models import EmailMessage, EmailStatus, EmailSuppression, EmailTemplate, EmailTrackingEvent
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+LANGUAGES = {"es", "en"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def email_render(*, template: str, language: str, context: dict) -> Rendered:
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}/subject.txt", context)
+        text = render_to_string(f"emails/{template}/body.txt", context)
+        html = render_to_string(f"emails/{template}/body.html", context)
+    return Rendered(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+
+
+def email_queue(
+    *, template: str, to_email: str, language: str, context: dict, dedupe_key: str, to_name: str = ""
+) -> EmailMessage:
+    """Record an email to send; the same dedupe key is never queued twice.
+
+    Call it in the transaction of the business change: the row commits with
+    it and the send is scheduled after commit. Returns the existing row when
+    the key was already used. A suppressed address gets a `suppressed` row.
+    """
+    if template not in EmailTemplate.values:
+        raise ValueError(f"unknown email template {template!r}")
+    existing = EmailMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    language = language if language in LANGUAGES else settings.LANGUAGE_CODE
+    rendered = email_render(template=template, language=language, context={**context, "recipient_name": to_name})
+    suppressed = EmailSuppression.objects.filter(email__iexact=to_email).exists()
+    try:
+        with transaction.atomic():
+            message = EmailMessage.objects.create(
+                template=template,
+                language=language,
+                to_email=to_email,
+                to_name=to_name,
+                context=json.loads(json.dumps(context, cls=DjangoJSONEncoder)),
+                subject=rendered.subject[:255],
+                body_text=rendered.text,
+                body_html=rendered.html,
+                dedupe_key=dedupe_key,
+                status=EmailStatus.SUPPRESSED if suppressed else EmailStatus.QUEUED,
+            )
+    except IntegrityError:  # queued concurrently under the same key
+        return EmailMessage.objects.get(dedupe_key=dedupe_key)
+    if not suppressed:
+        transaction.on_commit(lambda: email_enqueue(message_id=message.pk))
+    return message
+
+
+def email_enqueue(*, message_id: int) -> None:
+    """Hand the row to Celery; if the broker is down the sweeper picks it up later."""
+    from notifications.tasks import email_send
+
+    try:
+        email_send.delay(message_id=message_id)
+    except Exception:
+        logger.warning("email %s not enqueued; the sweeper will retry", message_id, exc_info=True)
+
+
+def _is_transient(error: Exception) -> bool:
+    if isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress | smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, AnymailAPIError):
+        status = getattr(error, "status_code", None)
+        return status is None or status >= 500 or status == 429
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | socket.timeout | OSError)
+
+
+def _send(message: EmailMessage) -> str:
+    message_id = make_msgid(domain="spirittours.example")
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[f"{message.to_name} <{message.to_email}>" if message.to_name else message.to_email],
+        headers={"Message-ID": message_id, "X-Spirittours-Email": str(message.pk)},
+    )
+    mail.attach_alternative(message.body_html, "text/html")
+    mail.send(fail_silently=False)
+    status = getattr(mail, "anymail_status", None)
+    return (status.message_id if status is not None and status.message_id else None) or message_id
+
+
+def email_deliver(*, message_id: int) -> str:
+    """Send one queued email. Returns the outcome; raises TransientSendError to be retried.
+
+    Idempotent: a row that is no longer `queued` is left alone, so a task that
+    runs twice sends once. After MAX_ATTEMPTS transient failures, or on the
+    first permanent one, the row ends `failed` with the error kept.
+    """
+    retry_error = None
+    with transaction.atomic():
+        message = EmailMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != EmailStatus.QUEUED:
+            return "skipped"
+        now = timezone.now()
+        if EmailSuppression.objects.filter(email__iexact=message.to_email).exists():
+            message.status = EmailStatus.SUPPRESSED
+            message.save(update_fields=["status", "updated_at"])
+            return "suppressed"
+        message.attempts += 1
+        message.last_attempt_at = now
+        fields = ["attempts", "last_attempt_at", "status", "last_error", "updated_at"]
+        try:
+            provider_id = _send(message)
+        except Exception as error:
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if _is_transient(error) and message.attempts < MAX_ATTEMPTS:
+                retry_error = TransientSendError(message.last_error)
+                outcome = "retry"
+            else:
+                message.status = EmailStatus.FAILED
+                message.failed_at = now
+                fields.append("failed_at")
+                outcome = "failed"
+        else:
+            message.status = EmailStatus.SENT
+            message.sent_at = now
+            message.provider_message_id = provider_id[:255]
+            message.last_error = ""
+            fields += ["sent_at", "provider_message_id"]
+            outcome = "sent"
+        message.save(update_fields=fields)
+    if retry_error is not None:
+        raise retry_error
+    return outcome
+
+
+def email_retry(*, message: EmailMessage) -> None:
+    """Staff send a failed email again: three fresh attempts."""
+    if message.status != EmailStatus.FAILED:
+        raise PermanentSendError("only failed emails can be retried")
+    with transaction.atomic():
+        EmailMessage.objects.filter(pk=message.pk, status=EmailStatus.FAILED).update(
+            status=EmailStatus.QUEUED, attempts=0, failed_at=None, updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: email_enqueue(message_id=message.pk))
+
+
+# --- Tracking -------------------------------------------------------------------------
+
+# Later stages win; an event for an earlier stage never moves a message back.
+STAGE = {
+    EmailStatus.SENT: 1,
+    EmailStatus.DELIVERED: 2,
+    EmailStatus.OPENED: 3,
+    EmailStatus.CLICKED: 4,
+    EmailStatus.BOUNCED: 5,
+    EmailStatus.COMPLAINED: 6,
+}
+TRACKED = {
+    "delivered": EmailStatus.DELIVERED,
+    "opened": EmailStatus.OPENED,
+    "clicked": EmailStatus.CLICKED,
+    "bounced": EmailStatus.BOUNCED,
+    "complained": EmailStatus.COMPLAINED,
+}
+TIMESTAMP_FIELD = {
+    EmailStatus.DELIVERED: "delivered_at",
+    EmailStatus.OPENED: "opened_at",
+    EmailStatus.CLICKED: "clicked_at",
+}
+
+
+def email_tracking_record(
+    *, event_id: str, event_type: str, provider_message_id: str, recipient: str, occurred_at
+) -> bool:
+    """Apply one tracking event; False when it was seen before (providers resend)."""
+    with transaction.atomic():
+        message = (
+            EmailMessage.objects.select_for_update().filter(provider_message_id=provider_message_id).first()
+            if provider_message_id
+            else None
+        )
+        try:
+            with transaction.atomic():
+                EmailTrackingEvent.objects.create(
+                    event_id=event_id,
+                    message=message,
+                    event_type=event_type,
+                    recipient=recipient or "",
+                    occurred_at=occurred_at,
+                )
+        except IntegrityError:
+            return False
+        status = TRACKED.get(event_type)
+        if status in {EmailStatus.BOUNCED, EmailStatus.COMPLAINED} and recipient:
+            EmailSuppression.objects.get_or_create(email=recipient.lower(), defaults={"reason": event_type})
+        if message is None or status is None:
+            return True
+        fields = ["updated_at"]
+        if status in TIMESTAMP_FIELD and getattr(message, TIMESTAMP_FIELD[status]) is None:
+            setattr(message, TIMESTAMP_FIELD[status], occurred_at or timezone.now())
+            fields.append(TIMESTAMP_FIELD[status])
+        if STAGE.get(status, 0) > STAGE.get(message.status, 0):
+            message.status = status
+            fields.append("status")
+        message.save(update_fields=fields)
+    return True

@@ -1,0 +1,75 @@
+"""What each email recipient may read: the context of every quotation email.
+
+Like pages and room frames, emails get a context built for their recipient:
+a hotel's invitation carries the group's requirements and its own link, never
+the client or a price; the client's approval carries client prices only.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import User
+from quotations.models import HotelInvitation, Quotation
+from quotations.privacy.pages import _itinerary, _room_mix
+
+
+def _url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def email_context_quotation_created(*, quotation: Quotation) -> dict:
+    """To the staff owner."""
+    return {
+        "reference": quotation.reference,
+        "group_name": quotation.group_name,
+        "client_name": quotation.client.name,
+        "arrival": quotation.arrival,
+        "departure": quotation.departure,
+        "pax": quotation.pax,
+        "url": _url(reverse("staff:quotation", kwargs={"pk": quotation.pk})),
+    }
+
+
+def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
+    """To the hotel: its city's nights and its portal link; nothing about the client or prices."""
+    quotation = invitation.quotation
+    own = [s for s in _itinerary(quotation) if s["city"].casefold() == invitation.hotel.city.casefold()]
+    return {
+        "hotel_name": invitation.hotel.name,
+        "reference": quotation.reference,
+        "group_name": quotation.group_name,
+        "city": invitation.hotel.city,
+        "arrival": own[0]["check_in"] if own else quotation.arrival,
+        "departure": own[-1]["check_out"] if own else quotation.departure,
+        "pax": quotation.pax,
+        "rooms": [f"{room['count']} × {room['label']}" for room in _room_mix(quotation)],
+        "meal_plan": str(quotation.get_meal_plan_display()),
+        "bid_deadline": quotation.bid_deadline,
+        "url": _url(reverse("portal:invitation", kwargs={"token": invitation.token})),
+    }
+
+
+def email_context_quotation_approved(*, quotation: Quotation, recipient: User) -> dict:
+    """To the owner and the client's contacts: client prices and each one's own link."""
+    pricing = quotation.pricings.filter(is_current=True).first()
+    is_staff = recipient.role == "staff"
+    path = reverse("staff:quotation" if is_staff else "client:quotation", kwargs={"pk": quotation.pk})
+    return {
+        "reference": quotation.reference,
+        "group_name": quotation.group_name,
+        "price_per_person": pricing.price_per_person if pricing else None,
+        "price_total": pricing.price_total if pricing else None,
+        "currency": pricing.currency if pricing else quotation.currency,
+        "url": _url(path),
+    }
+
+
+def email_context_deadline_warning(*, quotation: Quotation, kind: str, url_path: str) -> dict:
+    deadline = quotation.bid_deadline if kind == "bid" else quotation.valid_until
+    return {
+        "kind": kind,
+        "reference": quotation.reference,
+        "group_name": quotation.group_name,
+        "deadline": deadline,
+        "url": _url(url_path),
+    }
