@@ -1,0 +1,87 @@
+"""Delivery through a real Celery worker on the Redis broker, not eager mode."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from notifications.models import EmailMessage, EmailStatus
+from notifications.tasks import email_send
+from notifications.tests.backends import PERMANENT, TRANSIENT, ScriptedBackend
+from spirittours.celery import app
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(settings):
+    settings.EMAIL_BACKEND = "notifications.tests.backends.ScriptedBackend"
+    ScriptedBackend.script = []
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
+    app.conf.update(
+        broker_url=settings.REDIS_URL.rsplit("/", 1)[0] + "/13",
+        task_always_eager=False,
+        broker_transport_options={"visibility_timeout": 3600},
+    )
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        yield ScriptedBackend
+    app.conf.update(saved)
+    ScriptedBackend.script = []
+
+
+def _row() -> EmailMessage:
+    return EmailMessage.objects.create(
+        template="hotel_invitation",
+        language="es",
+        to_email="reservas@hotel.example",
+        subject="Invitación",
+        body_text="Hola",
+        body_html="<p>Hola</p>",
+        dedupe_key=f"worker:{time.monotonic_ns()}",
+    )
+
+
+def _settled(message: EmailMessage, timeout: float = 30) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message.refresh_from_db()
+        if message.status in {EmailStatus.SENT, EmailStatus.FAILED}:
+            return message
+        time.sleep(0.2)
+    raise AssertionError(f"email still {message.status} after {timeout} s")
+
+
+def test_transient_failure_is_retried_and_succeeds(worker):
+    worker.script = [TRANSIENT]
+    message = _row()
+    email_send.delay(message_id=message.pk)
+    message = _settled(message)
+    assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.SENT, 2, 1)
+
+
+def test_permanent_failure_fails_at_once(worker):
+    worker.script = [PERMANENT]
+    message = _row()
+    email_send.delay(message_id=message.pk)
+    message = _settled(message)
+    assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.FAILED, 1, 0)
+    assert message.last_error.startswith("SMTPRecipientsRefused")
+
+
+def test_three_transient_failures_end_failed_with_the_error(worker):
+    worker.script = [TRANSIENT, TRANSIENT, TRANSIENT]
+    message = _row()
+    email_send.delay(message_id=message.pk)
+    message = _settled(message, timeout=60)
+    assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.FAILED, 3, 0)
+    assert message.last_error == "SMTPServerDisconnected: connection unexpectedly closed"
+
+
+def test_a_task_run_twice_sends_once(worker):
+    message = _row()
+    email_send.delay(message_id=message.pk)
+    email_send.delay(message_id=message.pk)
+    message = _settled(message)
+    time.sleep(1)
+    assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.SENT, 1, 1)
