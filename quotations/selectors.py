@@ -11,6 +11,7 @@ from quotations.models import (
     ExchangeRate,
     Hotel,
     HotelBid,
+    HotelInvitation,
     InvitationStatus,
     Quotation,
     QuotationPricing,
@@ -198,3 +199,30 @@ def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
             }
         )
     return result
+
+
+WARNING_AHEAD = datetime.timedelta(hours=24)
+
+
+def invitation_list_due_bid_warning() -> list[HotelInvitation]:
+    """Invitations without a bid whose round closes within 24 hours."""
+    now = timezone.now()
+    return list(
+        HotelInvitation.objects.filter(
+            quotation__status=QuotationStatus.BIDDING,
+            quotation__bid_deadline__gt=now,
+            quotation__bid_deadline__lte=now + WARNING_AHEAD,
+            status__in=[InvitationStatus.INVITED, InvitationStatus.VIEWED],
+        )
+        .select_related("quotation", "hotel")
+        .order_by("pk")
+    )
+
+
+def quotation_list_due_expiry_warning() -> list[Quotation]:
+    """Sent quotes whose last valid day is today: they expire within 24 hours."""
+    return list(
+        Quotation.objects.filter(status=QuotationStatus.SENT, valid_until=timezone.localdate())
+        .select_related("client")
+        .order_by("pk")
+    )

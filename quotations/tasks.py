@@ -4,11 +4,18 @@ moves it through the services; a second run finds nothing left to do."""
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from quotations.errors import QuotationError
 from quotations.models import Quotation
-from quotations.selectors import quotation_ids_bidding_past_deadline, quotation_ids_sent_past_validity
+from quotations.selectors import (
+    invitation_list_due_bid_warning,
+    quotation_ids_bidding_past_deadline,
+    quotation_ids_sent_past_validity,
+    quotation_list_due_expiry_warning,
+)
 from quotations.services import quotation_close_bidding, quotation_expire
+from quotations.services.emails import email_bid_deadline_warning, email_quote_expiry_warning
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +42,23 @@ def quotations_expire_due() -> int:
         except QuotationError as refused:
             logger.info("quotation %s not expired: %s", pk, refused)
     return expired
+
+
+@shared_task(acks_late=True)
+def quotations_deadline_warnings() -> int:
+    """24 h before the bid deadline, warn each invited hotel that has not bid yet (once)."""
+    invitations = invitation_list_due_bid_warning()
+    for invitation in invitations:
+        with transaction.atomic():
+            email_bid_deadline_warning(invitation=invitation)
+    return len(invitations)
+
+
+@shared_task(acks_late=True)
+def quotations_expiry_warnings() -> int:
+    """A day before a sent quote expires, warn the client's contacts (once each)."""
+    quotations = quotation_list_due_expiry_warning()
+    for quotation in quotations:
+        with transaction.atomic():
+            email_quote_expiry_warning(quotation=quotation)
+    return len(quotations)

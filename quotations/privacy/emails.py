@@ -5,8 +5,11 @@ a hotel's invitation carries the group's requirements and its own link, never
 the client or a price; the client's approval carries client prices only.
 """
 
+import datetime
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from quotations.models import HotelInvitation, Quotation
@@ -65,7 +68,10 @@ def email_context_quotation_approved(*, quotation: Quotation, recipient: User) -
 
 
 def email_context_deadline_warning(*, quotation: Quotation, kind: str, url_path: str) -> dict:
-    deadline = quotation.bid_deadline if kind == "bid" else quotation.valid_until
+    if kind == "bid":
+        deadline = quotation.bid_deadline
+    else:  # a quote is valid through the whole of its last day
+        deadline = timezone.make_aware(datetime.datetime.combine(quotation.valid_until, datetime.time(23, 59)))
     return {
         "kind": kind,
         "reference": quotation.reference,

@@ -10,6 +10,7 @@ from accounts.models import Role, User
 from quotations.errors import QuotationError
 from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
 from quotations.services.audit import quotation_log
+from quotations.services.emails import email_hotel_invitation
 from quotations.services.quotations import quotation_lock, quotation_transition
 from quotations.services.room import room_event_record
 
@@ -100,6 +101,7 @@ def quotation_invite_hotels(
                 data={"invitation": invitation.pk, "hotel": hotel.pk},
             )
             room_event_record(quotation=locked, kind="invitation.created", data=invitation_event_data(invitation))
+            email_hotel_invitation(invitation=invitation)
     quotation.refresh_from_db()
     return created
 

@@ -18,6 +18,7 @@ from quotations.models import (
     QuotationStay,
 )
 from quotations.services.audit import quotation_log
+from quotations.services.emails import email_quotation_approved, email_quotation_created
 from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
 from quotations.workflow import transition_check, transition_refuse
@@ -137,6 +138,7 @@ def quotation_create(
             actor=by,
             data={"reference": quotation.reference, "pax": pax, "nights": nights},
         )
+        email_quotation_created(quotation=quotation)
     return quotation
 
 
@@ -292,16 +294,19 @@ def _refuse_if_expired(locked: Quotation) -> None:
 
 
 def quotation_approve(*, quotation: Quotation, by: User) -> Quotation:
-    """The client accepts the quote; refused once it has expired."""
+    """The client accepts the quote; refused once it has expired. Staff and client are told."""
     _require_client_side(quotation, by)
-    return _move(
-        quotation=quotation,
-        sources=frozenset({S.SENT}),
-        target=S.APPROVED,
-        by=by,
-        action="quotation.approved",
-        check=_refuse_if_expired,
-    )
+    with transaction.atomic():
+        _move(
+            quotation=quotation,
+            sources=frozenset({S.SENT}),
+            target=S.APPROVED,
+            by=by,
+            action="quotation.approved",
+            check=_refuse_if_expired,
+        )
+        email_quotation_approved(quotation=quotation)
+    return quotation
 
 
 def quotation_request_changes(*, quotation: Quotation, message: str, by: User) -> Quotation:

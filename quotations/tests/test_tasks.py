@@ -8,7 +8,7 @@ from accounts.factories import StaffFactory
 from quotations.factories import quotation_make
 from quotations.models import Quotation, QuotationLog, QuotationStatus
 from quotations.tasks import quotations_close_due_bidding, quotations_expire_due
-from spirittours.schedules import schedules_install
+from spirittours.schedules import schedules_discover, schedules_install
 
 
 def _quotation(status, **fields):
@@ -45,10 +45,12 @@ def test_expire_due_expires_only_sent_quotes_past_validity_once():
 
 @pytest.mark.django_db
 def test_install_schedules_is_idempotent_and_keeps_staff_changes():
-    assert schedules_install() == (2, 0)
+    total = len(schedules_discover())
+    assert total == 5
+    assert schedules_install() == (total, 0)
     task = PeriodicTask.objects.get(task="quotations.tasks.quotations_close_due_bidding")
     task.enabled = False
     task.save()
-    assert schedules_install() == (0, 2)
-    assert PeriodicTask.objects.filter(task__startswith="quotations.tasks.").count() == 2
+    assert schedules_install() == (0, total)
+    assert PeriodicTask.objects.filter(task__startswith="quotations.tasks.").count() == 4
     assert PeriodicTask.objects.get(pk=task.pk).enabled is False
