@@ -93,7 +93,11 @@ def email_enqueue(*, message_id: int) -> None:
 
 
 def _is_transient(error: Exception) -> bool:
-    if isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress | smtplib.SMTPRecipientsRefused):
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # "451 try again later" refuses a recipient too: temporary only if every code is 4xx.
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress):
         return False
     if isinstance(error, AnymailAPIError):
         status = getattr(error, "status_code", None)

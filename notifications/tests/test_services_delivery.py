@@ -1,5 +1,7 @@
 """Delivery from the outbox: retries, permanent failures, idempotency, suppression."""
 
+import smtplib
+
 import pytest
 from django.core import mail
 
@@ -86,3 +88,13 @@ def test_suppressed_address_is_never_sent(scripted):
     assert email_deliver(message_id=message.pk) == "suppressed"
     message.refresh_from_db()
     assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.SUPPRESSED, 0, 0)
+
+
+@pytest.mark.django_db
+def test_temporary_recipient_refusal_is_retried(scripted):
+    scripted.script = [smtplib.SMTPRecipientsRefused({"reservas@hotel.example": (451, b"4.3.0 try again later")})]
+    message = _row()
+    with pytest.raises(TransientSendError):
+        email_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (EmailStatus.QUEUED, 1)
