@@ -28,7 +28,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--fail-rate", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--concurrency", type=int, default=4, help="prefork children per worker")
+    parser.add_argument("--concurrency", type=int, default=4, help="pool size per worker")
+    parser.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/spirittours_bench")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--timeout", type=float, default=900)
@@ -145,6 +146,7 @@ def main() -> None:
             "fail_rate": args.fail_rate,
             "workers": args.workers,
             "concurrency": args.concurrency,
+            "pool": args.pool,
             "broker": "redis",
             "cpus": os.cpu_count(),
         },
