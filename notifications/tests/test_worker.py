@@ -3,12 +3,14 @@
 import time
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from notifications.models import EmailMessage, EmailStatus
 from notifications.tasks import email_send
 from notifications.tests.backends import PERMANENT, TRANSIENT, ScriptedBackend
+from notifications.tests.broker import celery_on_broker
 from spirittours.celery import app
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -18,15 +20,13 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 def worker(settings):
     settings.EMAIL_BACKEND = "notifications.tests.backends.ScriptedBackend"
     ScriptedBackend.script = []
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
-    app.conf.update(
-        broker_url=settings.REDIS_URL.rsplit("/", 1)[0] + "/13",
-        task_always_eager=False,
-        broker_transport_options={"visibility_timeout": 3600},
-    )
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/13"
+    redis.Redis.from_url(broker).flushdb()
+    with (
+        celery_on_broker(broker),
+        start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10),
+    ):
         yield ScriptedBackend
-    app.conf.update(saved)
     ScriptedBackend.script = []
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from notifications.models import EmailMessage, EmailStatus
 from notifications.tasks import STUCK_AFTER, email_send, email_sweep_stuck
+from notifications.tests.broker import celery_on_broker
 from notifications.tests.smtp_sink import SinkHandler, sink_start
-from spirittours.celery import app
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,8 +73,6 @@ def test_worker_killed_mid_send_then_sent_exactly_once(settings):
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(sink.port),
     }
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
-    app.conf.update(broker_url=broker, task_always_eager=False, broker_transport_options={"visibility_timeout": 3})
     message = EmailMessage.objects.create(
         template="hotel_invitation",
         language="es",
@@ -86,6 +84,8 @@ def test_worker_killed_mid_send_then_sent_exactly_once(settings):
     )
     first = _worker(env)
     second = None
+    on_broker = celery_on_broker(broker, visibility_timeout=3)
+    on_broker.__enter__()
     try:
         # given: the first worker is in the middle of sending, holding the row
         email_send.delay(message_id=message.pk)
@@ -113,4 +113,4 @@ def test_worker_killed_mid_send_then_sent_exactly_once(settings):
                 process.terminate()
                 process.wait(timeout=15)
         sink.stop()
-        app.conf.update(saved)
+        on_broker.__exit__(None, None, None)
