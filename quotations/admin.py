@@ -5,8 +5,6 @@ services: here they are read-only, and the actions on quotations call the
 service verbs and report each refusal without changing anything.
 """
 
-import datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,7 +16,7 @@ from django.utils.translation import ngettext
 from quotations.admin_base import ReadOnlyMixin
 from quotations.admin_forms import ROOM_FIELDS, TRIP_FIELDS, QuotationAddForm
 from quotations.errors import QuotationError
-from quotations.forms.staff import InviteHotelsForm
+from quotations.forms.staff import DEFAULT_BID_WINDOW, DEFAULT_QUOTE_VALIDITY, InviteHotelsForm
 from quotations.models import (
     Client,
     Hotel,
@@ -40,8 +38,6 @@ from quotations.services import (
 )
 
 LOG_INLINE_LIMIT = 20
-DEFAULT_BID_WINDOW = datetime.timedelta(days=7)
-DEFAULT_QUOTE_VALIDITY = datetime.timedelta(days=14)
 # Before the client has seen the quote, its client and margin may still be corrected.
 EDITABLE_UNTIL_SENT = {QuotationStatus.DRAFT, QuotationStatus.BIDDING, QuotationStatus.QUOTED}
 SERVICE_FIELDS = ("reference", "status", "bid_deadline", "valid_until", "created_at", "updated_at")

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-ROOM_OCCUPANCY = {"single": 1, "double": 2, "twin": 2, "triple": 3}
+from quotations.models import ROOM_OCCUPANCY
+
 CENT = Decimal("0.01")
 
 

@@ -1,5 +1,6 @@
 """Staff workspace forms."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -12,6 +13,10 @@ from quotations.models import Client, ExtraKind, Hotel, MealPlan, Quotation, Quo
 from quotations.selectors import hotel_list_invitable
 from quotations.services import RoomMix
 from spirittours.geo import Currency
+
+# What the forms suggest: a week for hotels to bid, two weeks for the client to decide.
+DEFAULT_BID_WINDOW = datetime.timedelta(days=7)
+DEFAULT_QUOTE_VALIDITY = datetime.timedelta(days=14)
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from quotations.errors import QuotationError
 from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
+from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
 from quotations.services.emails import email_hotel_invitation
 from quotations.services.quotations import quotation_lock, quotation_transition
@@ -42,8 +43,7 @@ def quotation_invite_hotels(
     Hotels already invited are left as they are, so inviting twice is harmless.
     Returns the invitations created by this call.
     """
-    if by.role != Role.STAFF or not by.is_active:
-        raise QuotationError(_("Only active staff may do this."), code="forbidden")
+    staff_require(by)
     if not hotels:
         raise QuotationError(_("Choose at least one hotel."), field="hotels")
     with transaction.atomic():
@@ -175,8 +175,7 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
 
 def invitation_withdraw(*, invitation: HotelInvitation, reason: str, by: User) -> HotelInvitation:
     """Staff take a hotel out of the bidding: its bid is withdrawn and it loses access."""
-    if by.role != Role.STAFF or not by.is_active:
-        raise QuotationError(_("Only active staff may do this."), code="forbidden")
+    staff_require(by)
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)

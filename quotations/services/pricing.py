@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from quotations.errors import QuotationError
 from quotations.models import (
     ExtraKind,
@@ -18,6 +18,7 @@ from quotations.models import (
 )
 from quotations.pricing import PriceResult, cents, price_compute
 from quotations.selectors import exchange_factors, extras_per_person, offer_list_valid, stay_needs
+from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
 from quotations.services.quotations import quotation_lock, quotation_transition
 from quotations.services.room import room_event_record
@@ -29,16 +30,11 @@ PRICEABLE = frozenset({S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED})
 MAX_EXTRA_PER_PERSON = Decimal("100000")
 
 
-def _require_staff(user: User) -> None:
-    if user.role != Role.STAFF or not user.is_active:
-        raise QuotationError(_("Only active staff may do this."), code="forbidden")
-
-
 def quotation_extra_add(
     *, quotation: Quotation, kind: str, description: str, amount_per_person: Decimal, by: User
 ) -> QuotationExtra:
     """Add a per-person service (guide, coach, entrance fees) in the quotation's currency."""
-    _require_staff(by)
+    staff_require(by)
     if kind not in ExtraKind.values:
         raise QuotationError(_("Choose a kind from the list."), field="kind")
     if not description.strip():
@@ -64,7 +60,7 @@ def quotation_extra_add(
 
 
 def quotation_extra_remove(*, extra: QuotationExtra, by: User) -> None:
-    _require_staff(by)
+    staff_require(by)
     with transaction.atomic():
         locked = quotation_lock(quotation=extra.quotation)
         if locked.status not in EXTRAS_EDITABLE:
@@ -141,7 +137,7 @@ def quotation_price(
     margin and extras, and freezes every figure. A quote that came back for
     changes or expired becomes `quoted` again.
     """
-    _require_staff(by)
+    staff_require(by)
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
         if locked.status not in PRICEABLE:

@@ -17,6 +17,7 @@ from quotations.models import (
     QuotationStatus,
     QuotationStay,
 )
+from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
 from quotations.services.emails import email_quotation_approved, email_quotation_created
 from quotations.services.references import reference_next
@@ -51,11 +52,6 @@ class RoomMix:
         return self.singles + 2 * self.doubles + 2 * self.twins + 3 * self.triples
 
 
-def _require_staff(user: User) -> None:
-    if user.role != Role.STAFF or not user.is_active:
-        raise QuotationError(_("Only active staff may do this."), code="forbidden")
-
-
 def quotation_create(
     *,
     client: Client,
@@ -77,8 +73,8 @@ def quotation_create(
     The stays must cover every night between arrival and departure, and the
     room mix must sleep every passenger.
     """
-    _require_staff(by)
-    _require_staff(owner)
+    staff_require(by)
+    staff_require(owner)
     if not group_name.strip():
         raise QuotationError(_("Give the group a name."), field="group_name")
     if departure <= arrival:
@@ -191,7 +187,7 @@ def _move(
 def quotation_close_bidding(*, quotation: Quotation, by: User | None) -> Quotation:
     """End the bidding window now (staff) or at the deadline (beat job, `by` None)."""
     if by is not None:
-        _require_staff(by)
+        staff_require(by)
     return _move(
         quotation=quotation,
         sources=frozenset({S.BIDDING}),
@@ -203,7 +199,7 @@ def quotation_close_bidding(*, quotation: Quotation, by: User | None) -> Quotati
 
 def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.datetime, by: User) -> Quotation:
     """Move the bid deadline later; a closed bidding round is opened again."""
-    _require_staff(by)
+    staff_require(by)
     if bid_deadline <= timezone.now():
         raise QuotationError(_("The new deadline must be in the future."), field="bid_deadline")
     with transaction.atomic():
@@ -234,7 +230,7 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
 
 def quotation_revise(*, quotation: Quotation, by: User) -> Quotation:
     """Staff take a quote back to work after the client asked for changes or it expired."""
-    _require_staff(by)
+    staff_require(by)
     return _move(
         quotation=quotation,
         sources=frozenset({S.CHANGES_REQUESTED, S.EXPIRED}),
@@ -251,7 +247,7 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
     chosen bids, whichever comes first: we never promise a price a hotel no
     longer holds.
     """
-    _require_staff(by)
+    staff_require(by)
     if valid_until < timezone.localdate():
         raise QuotationError(_("The valid-until date cannot be in the past."), field="valid_until")
 
@@ -353,7 +349,7 @@ def quotation_expire(*, quotation: Quotation, by: User | None = None) -> Quotati
 
 
 def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotation:
-    _require_staff(by)
+    staff_require(by)
     if not reason.strip():
         raise QuotationError(_("Give a reason for the cancellation."), field="reason")
     return _move(
@@ -369,7 +365,7 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
 def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation:
     """Called when the booking for an approved quote is created (by staff or the system)."""
     if by is not None:
-        _require_staff(by)
+        staff_require(by)
     return _move(
         quotation=quotation,
         sources=frozenset({S.APPROVED}),

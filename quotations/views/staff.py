@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quotations.errors import QuotationError
 from quotations.forms.room import StaffMessageForm
 from quotations.forms.staff import (
+    DEFAULT_BID_WINDOW,
+    DEFAULT_QUOTE_VALIDITY,
     CancelForm,
     ExtendDeadlineForm,
     ExtraForm,
@@ -50,8 +52,6 @@ from quotations.views.access import staff_required
 from spirittours.web import action_submit, form_add_domain_error, form_submit
 
 PAGE_SIZE = 25
-DEFAULT_BID_WINDOW = datetime.timedelta(days=7)
-DEFAULT_QUOTE_VALIDITY = datetime.timedelta(days=14)
 
 
 @require_GET
