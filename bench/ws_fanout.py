@@ -19,6 +19,7 @@ created if missing) and, for --layer redis, Redis (--redis-url). Prints the
 figures and writes them as JSON to bench/results/.
 """
 
+import abc
 import argparse
 import asyncio
 import json
@@ -385,14 +386,15 @@ def run_phase(args, rooms: list[dict], phase: str, server_pid: int) -> dict:
     }
 
 
-class Publisher:
+class Publisher(abc.ABC):
     """Posts staff messages of mixed audiences at a steady rate, from a thread."""
 
     def __init__(self, args, rooms, phase):
         self.args, self.rooms, self.phase = args, rooms, phase
 
+    @abc.abstractmethod
     def post(self, room: dict, audience: str, hotel: int | None, body: str) -> None:
-        raise NotImplementedError
+        """Publish one message: through the service here, or through the server."""
 
     def run_parallel(self) -> list[tuple[str, int, set[int]]]:
         """`--publishers` threads, each publishing its share of the rate to its own rooms."""

@@ -6,10 +6,11 @@ anything) until released, so a test can kill the sender mid-send.
 """
 
 import random
-import socket
 import threading
 
 from aiosmtpd.controller import Controller
+
+from spirittours.testing import free_port
 
 
 class SinkHandler:
@@ -53,12 +54,6 @@ class SinkHandler:
         with self.lock:
             self.accepted.append(marker)
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def sink_start(handler: SinkHandler) -> Controller:

@@ -10,21 +10,16 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from notifications.models import EmailMessage, EmailStatus
 from notifications.tasks import STUCK_AFTER, email_send, email_sweep_stuck
 from notifications.tests.broker import celery_on_broker
 from notifications.tests.smtp_sink import SinkHandler, sink_start
+from spirittours.testing import current_database_url
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _worker(env: dict) -> subprocess.Popen:
@@ -65,7 +60,7 @@ def test_worker_killed_mid_send_then_sent_exactly_once(settings):
     sink = sink_start(handler)
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": current_database_url(),
         "CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": broker,
         "CELERY_VISIBILITY_TIMEOUT": "3",

@@ -202,6 +202,17 @@ def _bid(bid: HotelBid) -> dict:
     }
 
 
+def _bidding_open(invitation: HotelInvitation, now: datetime.datetime) -> bool:
+    """Whether this hotel can still bid: the round is open, before the deadline, not declined."""
+    quotation = invitation.quotation
+    return (
+        quotation.status == S.BIDDING
+        and quotation.bid_deadline is not None
+        and now < quotation.bid_deadline
+        and invitation.status != InvitationStatus.DECLINED
+    )
+
+
 def present_invitation_for_hotel(*, viewer: Viewer, invitation: HotelInvitation, now: datetime.datetime) -> dict:
     """The portal's view of one invitation: requirements, own bids, whether it is open."""
     if viewer.kind != ViewerKind.HOTEL or invitation.hotel_id not in viewer.hotel_ids:
@@ -210,12 +221,6 @@ def present_invitation_for_hotel(*, viewer: Viewer, invitation: HotelInvitation,
     own_city = invitation.hotel.city.casefold()
     stays = [stay for stay in _itinerary(quotation) if stay["city"].casefold() == own_city]
     deadline = quotation.bid_deadline
-    is_open = (
-        quotation.status == S.BIDDING
-        and deadline is not None
-        and now < deadline
-        and invitation.status != InvitationStatus.DECLINED
-    )
     bids = [_bid(bid) for bid in invitation.bids.order_by("-revision")]
     return {
         "token": invitation.token,
@@ -225,7 +230,7 @@ def present_invitation_for_hotel(*, viewer: Viewer, invitation: HotelInvitation,
         "requirements": _requirements(quotation),
         "stays": stays,
         "bid_deadline": deadline,
-        "is_open": is_open,
+        "is_open": _bidding_open(invitation, now),
         "status": invitation.status,
         "status_label": invitation.get_status_display(),
         "declined": invitation.status == InvitationStatus.DECLINED,
@@ -252,10 +257,7 @@ def present_invitation_list_for_hotel(*, viewer: Viewer, now: datetime.datetime)
             "pax": inv.quotation.pax,
             "bid_deadline": inv.quotation.bid_deadline,
             "status_label": inv.get_status_display(),
-            "is_open": inv.quotation.status == S.BIDDING
-            and inv.quotation.bid_deadline is not None
-            and now < inv.quotation.bid_deadline
-            and inv.status != InvitationStatus.DECLINED,
+            "is_open": _bidding_open(inv, now),
         }
         for inv in invitations
     ]

@@ -261,24 +261,27 @@ def _price_form(request: HttpRequest, quotation, data) -> PriceForm:
 def staff_price(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
     form = _price_form(request, quotation, request.POST)
-    if form.is_valid():
-        try:
-            pricing = quotation_price(
+    priced = []
+
+    def price(data):
+        priced.append(
+            quotation_price(
                 quotation=quotation,
                 by=request.user,
-                margin_percent=form.cleaned_data.get("margin_percent"),
+                margin_percent=data.get("margin_percent"),
                 overrides=form.overrides(),
             )
-        except QuotationError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Quote priced at %(price)s %(currency)s per person.")
-                % {"price": pricing.price_per_person, "currency": pricing.currency},
-            )
-            return redirect("staff:quotation", pk=pk)
-    return _detail(request, quotation, status=400, price_form=form)
+        )
+
+    done = form_submit(request, form, price, success=None, redirect_to=_back(pk))
+    if done is None:
+        return _detail(request, quotation, status=400, price_form=form)
+    messages.success(
+        request,
+        _("Quote priced at %(price)s %(currency)s per person.")
+        % {"price": priced[0].price_per_person, "currency": priced[0].currency},
+    )
+    return done
 
 
 @require_GET
