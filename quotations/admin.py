@@ -8,13 +8,13 @@ service verbs and report each refusal without changing anything.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from quotations.admin_base import ReadOnlyMixin
-from quotations.admin_forms import ROOM_FIELDS, TRIP_FIELDS, QuotationAddForm
 from quotations.errors import QuotationError
 from quotations.forms.staff import DEFAULT_BID_WINDOW, DEFAULT_QUOTE_VALIDITY, InviteHotelsForm
 from quotations.models import (
@@ -25,7 +25,6 @@ from quotations.models import (
     HotelInvitation,
     Quotation,
     QuotationLog,
-    QuotationStatus,
     QuotationStay,
     ReferenceCounter,
 )
@@ -33,14 +32,19 @@ from quotations.privacy import viewer_for
 from quotations.services import (
     quotation_close_bidding,
     quotation_invite_hotels,
-    quotation_log,
     quotation_send,
+    quotation_update,
 )
+from quotations.workflow import ACTIONS, Action, action_allowed, action_check
 
 LOG_INLINE_LIMIT = 20
-# Before the client has seen the quote, its client and margin may still be corrected.
-EDITABLE_UNTIL_SENT = {QuotationStatus.DRAFT, QuotationStatus.BIDDING, QuotationStatus.QUOTED}
+ROOM_FIELDS = ("singles", "doubles", "twins", "triples")
+# What the hotels bid on: there is no service to change it after creation.
+TRIP_FIELDS = ("arrival", "departure", "pax", *ROOM_FIELDS, "meal_plan", "currency")
 SERVICE_FIELDS = ("reference", "status", "bid_deadline", "valid_until", "created_at", "updated_at")
+# The fields quotation_update may change, and the action of the table that allows each.
+DETAIL_FIELDS = ("group_name", "owner", "notes")
+TERM_FIELDS = ("client", "margin_percent")
 
 
 def user_sees_margin(user) -> bool:
@@ -131,47 +135,41 @@ class QuotationAdmin(admin.ModelAdmin):
         (_("Pricing and dates"), {"fields": ("currency", "margin_percent", "bid_deadline", "valid_until")}),
         (_("Notes"), {"fields": ("notes", "created_at", "updated_at")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("client", "owner", "group_name")}),
-        (_("Trip"), {"fields": ("arrival", "departure", "stays", "pax", "meal_plan")}),
-        (_("Rooms"), {"fields": (ROOM_FIELDS,)}),
-        (_("Pricing"), {"fields": ("currency", "margin_percent")}),
-        (_("Notes"), {"fields": ("notes",)}),
-    )
-    # The itinerary, group and rooms are what the hotels bid on, and there is
-    # no service to change them after creation; statuses and dates move by verbs.
+    # Statuses and dates move by verbs; the itinerary, group and rooms never change.
     always_readonly = (*SERVICE_FIELDS, *TRIP_FIELDS)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # One way to create a quotation: the staff page, which calls quotation_create.
+        return redirect("staff:quotation_create")
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+        fieldsets = super().get_fieldsets(request, obj)
         return fieldsets if user_sees_margin(request.user) else fieldsets_without(fieldsets, "margin_percent")
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        if obj.status in EDITABLE_UNTIL_SENT:
-            return self.always_readonly
-        return (*self.always_readonly, "client", "margin_percent")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = type("QuotationAddForm", (QuotationAddForm,), {"by": request.user})
-        return super().get_form(request, obj, change=change, **kwargs)
+        readonly = list(self.always_readonly)
+        if obj is None or not action_allowed(Action.EDIT_DETAILS, obj.status):
+            readonly += DETAIL_FIELDS
+        if obj is None or not action_allowed(Action.EDIT_TERMS, obj.status):
+            readonly += TERM_FIELDS
+        return tuple(readonly)
 
     def get_inlines(self, request, obj):
-        return () if obj is None else (QuotationStayInline, HotelInvitationInline, QuotationLogInline)
-
-    def get_changeform_initial_data(self, request):
-        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+        return (QuotationStayInline, HotelInvitationInline, QuotationLogInline)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            return  # quotation_create saved it while validating the form
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            # Names only: the values may include the margin, which the log must not show to every viewer.
-            data = {"fields": sorted(form.changed_data)}
-            quotation_log(quotation=obj, action="quotation.edited", actor=request.user, data=data)
+        """Edits go through quotation_update, which checks the status and retires a stale pricing."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in DETAIL_FIELDS + TERM_FIELDS}
+        obj.refresh_from_db()
+        if changes:
+            quotation_update(quotation=obj, by=request.user, **changes)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except QuotationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(request.path)
 
     def has_delete_permission(self, request, obj=None):
         return False  # deleting would erase the audit log; quotations are cancelled instead
@@ -183,12 +181,17 @@ class QuotationAdmin(admin.ModelAdmin):
     def _done(self, request, quotation: Quotation, message: str, **params) -> None:
         self.message_user(request, message % {"reference": quotation.reference, **params}, messages.SUCCESS)
 
-    @admin.action(description=_("Invite hotels…"), permissions=["change"])
+    @admin.action(description=ACTIONS[Action.INVITE].label, permissions=["change"])
     def invite_hotels(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one quotation to invite hotels."), messages.ERROR)
             return None
         quotation = queryset.get()
+        try:
+            action_check(Action.INVITE, quotation.status)
+        except QuotationError as error:
+            self._refused(request, quotation, error)
+            return None
         if request.POST.get("post") == "yes":
             form = InviteHotelsForm(request.POST, quotation=quotation)
             if form.is_valid():
@@ -228,7 +231,7 @@ class QuotationAdmin(admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/quotations/quotation/invite_hotels.html", context)
 
-    @admin.action(description=_("Close bidding"), permissions=["change"])
+    @admin.action(description=ACTIONS[Action.CLOSE_BIDDING].label, permissions=["change"])
     def close_bidding(self, request, queryset):
         for quotation in queryset:
             try:
@@ -238,7 +241,7 @@ class QuotationAdmin(admin.ModelAdmin):
             else:
                 self._done(request, quotation, _("%(reference)s: bidding closed."))
 
-    @admin.action(description=_("Send to client"), permissions=["change"])
+    @admin.action(description=ACTIONS[Action.SEND].label, permissions=["change"])
     def send_to_client(self, request, queryset):
         today = timezone.localdate()
         for quotation in queryset:

@@ -30,6 +30,7 @@ from quotations.services.quotations import (
     quotation_revise,
     quotation_send,
     quotation_transition,
+    quotation_update,
 )
 from quotations.services.references import reference_next
 from quotations.services.room import message_post, room_event_record, room_group
@@ -65,6 +66,7 @@ __all__ = [
     "quotation_revise",
     "quotation_send",
     "quotation_transition",
+    "quotation_update",
     "reference_next",
     "room_event_record",
     "room_group",

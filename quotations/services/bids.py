@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from quotations.errors import QuotationError
+from quotations.limits import valid_until_check
 from quotations.models import (
     BidStatus,
     HotelBid,
@@ -22,13 +23,13 @@ from quotations.models import (
     HotelInvitation,
     InvitationStatus,
     Quotation,
-    QuotationStatus,
     RoomType,
 )
 from quotations.services.audit import quotation_log
 from quotations.services.invitations import invitation_event_data, invitation_user_may_act
 from quotations.services.quotations import quotation_lock
 from quotations.services.room import room_event_record
+from quotations.workflow import hotel_act_check
 from spirittours.geo import Currency
 
 # No hotel room costs more than this per night in any currency we quote;
@@ -42,15 +43,6 @@ class BidLineInput:
     room_type: str
     nightly_rate: Decimal
     rooms_available: int
-
-
-def _check_open(*, quotation: Quotation, invitation: HotelInvitation) -> None:
-    if invitation.status == InvitationStatus.DECLINED:
-        raise QuotationError(_("This invitation was declined; no bid can be made on it."), code="declined")
-    if quotation.status != QuotationStatus.BIDDING:
-        raise QuotationError(_("Bidding is closed for this quotation."), code="closed")
-    if quotation.bid_deadline is None or timezone.now() >= quotation.bid_deadline:
-        raise QuotationError(_("The bid deadline has passed."), code="closed")
 
 
 def _validate_lines(*, quotation: Quotation, invitation: HotelInvitation, lines: list[BidLineInput]) -> None:
@@ -104,6 +96,7 @@ def _validate_terms(*, invitation: HotelInvitation, currency: str, valid_until: 
         )
     if valid_until < timezone.localdate():
         raise QuotationError(_("The valid-until date cannot be in the past."), field="valid_until")
+    valid_until_check(day=valid_until)
 
 
 def _bid_write(
@@ -123,7 +116,7 @@ def _bid_write(
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
-        _check_open(quotation=quotation, invitation=locked)
+        hotel_act_check(quotation=quotation, invitation=locked, now=timezone.now())
         _validate_lines(quotation=quotation, invitation=locked, lines=lines)
         current = locked.bids.filter(status=BidStatus.ACTIVE).first()
         if revising and current is None:
@@ -224,7 +217,7 @@ def bid_withdraw(*, bid: HotelBid, by: User) -> HotelBid:
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked_invitation = HotelInvitation.objects.select_for_update().get(pk=invitation.pk)
-        _check_open(quotation=quotation, invitation=locked_invitation)
+        hotel_act_check(quotation=quotation, invitation=locked_invitation, now=timezone.now())
         locked = HotelBid.objects.select_for_update().get(pk=bid.pk)
         if locked.status != BidStatus.ACTIVE:
             raise QuotationError(_("Only the active bid can be withdrawn."), code="not_active")

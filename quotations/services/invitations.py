@@ -8,14 +8,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from quotations.errors import QuotationError
+from quotations.limits import bid_deadline_check
 from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
 from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
 from quotations.services.emails import email_hotel_invitation
 from quotations.services.quotations import quotation_lock, quotation_transition
 from quotations.services.room import room_event_record
-
-INVITABLE_STATUSES = {QuotationStatus.DRAFT, QuotationStatus.BIDDING}
+from quotations.workflow import Action, action_check, hotel_act_check, hotel_may_see
 
 
 def invitation_event_data(invitation: HotelInvitation) -> dict:
@@ -48,14 +48,11 @@ def quotation_invite_hotels(
         raise QuotationError(_("Choose at least one hotel."), field="hotels")
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
-        if locked.status not in INVITABLE_STATUSES:
-            raise QuotationError(
-                _("Hotels can only be invited while the quotation is a draft or open for bids."),
-                code="illegal_transition",
-            )
+        opens = action_check(Action.INVITE, locked.status)
         deadline = bid_deadline or locked.bid_deadline
         if deadline is None or deadline <= timezone.now():
             raise QuotationError(_("Set a bid deadline in the future."), field="bid_deadline")
+        bid_deadline_check(bid_deadline=deadline)
         if locked.status == QuotationStatus.BIDDING and deadline < locked.bid_deadline:
             # Hotels already invited were promised the current deadline.
             raise QuotationError(
@@ -71,10 +68,8 @@ def quotation_invite_hotels(
                     % {"hotel": hotel.name, "city": hotel.city},
                     field="hotels",
                 )
-        if locked.status == QuotationStatus.DRAFT:
-            quotation_transition(
-                quotation=locked, target=QuotationStatus.BIDDING, by=by, action="quotation.bidding_opened"
-            )
+        if opens is not None:
+            quotation_transition(quotation=locked, target=opens, by=by, action="quotation.bidding_opened")
         if locked.bid_deadline != deadline:
             previous = locked.bid_deadline
             locked.bid_deadline = deadline
@@ -106,14 +101,12 @@ def quotation_invite_hotels(
     return created
 
 
-def _before_deadline(quotation: Quotation) -> bool:
-    return quotation.bid_deadline is not None and timezone.now() < quotation.bid_deadline
-
-
 def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInvitation:
     """Record the first time the hotel opened the invitation; later views change nothing."""
     if invitation.viewed_at is not None or not invitation_user_may_act(invitation=invitation, user=by):
         return invitation
+    if not hotel_may_see(invitation=invitation):
+        return invitation  # a hotel taken out of the bidding no longer sees the group
     if by.role == Role.STAFF:
         return invitation  # staff looking at the portal page is not the hotel viewing it
     with transaction.atomic():
@@ -147,10 +140,7 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked = HotelInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if locked.status == InvitationStatus.DECLINED:
-            raise QuotationError(_("This invitation was already declined."), code="declined")
-        if quotation.status != QuotationStatus.BIDDING or not _before_deadline(quotation):
-            raise QuotationError(_("Bidding is closed for this quotation."), code="closed")
+        hotel_act_check(quotation=quotation, invitation=locked, now=timezone.now())
         withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(
             status=BidStatus.WITHDRAWN, updated_at=timezone.now()
         )
@@ -181,8 +171,7 @@ def invitation_withdraw(*, invitation: HotelInvitation, reason: str, by: User) -
         locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
         if locked.status == InvitationStatus.WITHDRAWN:
             raise QuotationError(_("This hotel was already taken out of the bidding."), code="withdrawn")
-        if quotation.status not in INVITABLE_STATUSES:
-            raise QuotationError(_("Hotels can only be taken out while bidding is open."), code="closed")
+        action_check(Action.WITHDRAW_HOTEL, quotation.status)
         withdrawn = locked.bids.filter(status=BidStatus.ACTIVE).update(
             status=BidStatus.WITHDRAWN, updated_at=timezone.now()
         )

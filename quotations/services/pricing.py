@@ -22,11 +22,9 @@ from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
 from quotations.services.quotations import quotation_lock, quotation_transition
 from quotations.services.room import room_event_record
+from quotations.workflow import Action, action_check
 
 S = QuotationStatus
-# Extras may change until the client has the quote in hand.
-EXTRAS_EDITABLE = frozenset({S.DRAFT, S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED})
-PRICEABLE = frozenset({S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED})
 MAX_EXTRA_PER_PERSON = Decimal("100000")
 
 
@@ -45,8 +43,7 @@ def quotation_extra_add(
         raise QuotationError(_("This amount per person is too large."), field="amount_per_person")
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
-        if locked.status not in EXTRAS_EDITABLE:
-            raise QuotationError(_("Extras cannot change once the quote is with the client."), code="closed")
+        action_check(Action.EDIT_EXTRAS, locked.status)
         extra = QuotationExtra.objects.create(
             quotation=locked, kind=kind, description=description.strip(), amount_per_person=amount_per_person
         )
@@ -63,8 +60,7 @@ def quotation_extra_remove(*, extra: QuotationExtra, by: User) -> None:
     staff_require(by)
     with transaction.atomic():
         locked = quotation_lock(quotation=extra.quotation)
-        if locked.status not in EXTRAS_EDITABLE:
-            raise QuotationError(_("Extras cannot change once the quote is with the client."), code="closed")
+        action_check(Action.EDIT_EXTRAS, locked.status)
         quotation_log(quotation=locked, action="extra.removed", actor=by, data={"extra": extra.pk})
         extra.delete()
 
@@ -140,18 +136,15 @@ def quotation_price(
     staff_require(by)
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
-        if locked.status not in PRICEABLE:
-            raise QuotationError(
-                _("A quote can be priced once bidding is closed and before it is sent."), code="illegal_transition"
-            )
+        target = action_check(Action.PRICE, locked.status)
         result = quotation_price_preview(quotation=locked, margin_percent=margin_percent, overrides=overrides)
         if result.missing:
             raise QuotationError(
                 _("No complete, valid bid for: %(cities)s.") % {"cities": ", ".join(s.city for s in result.missing)},
                 code="no_offer",
             )
-        if locked.status != S.QUOTED:
-            quotation_transition(quotation=locked, target=S.QUOTED, by=by, action="quotation.revised")
+        if target is not None:
+            quotation_transition(quotation=locked, target=target, by=by, action="quotation.revised")
         if result.margin_percent != locked.margin_percent:
             locked.margin_percent = result.margin_percent
             locked.save(update_fields=["margin_percent", "updated_at"])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from quotations.errors import QuotationError
+from quotations.limits import bid_deadline_check, stays_check, travel_date_check, valid_until_check
 from quotations.models import (
     Client,
     MealPlan,
@@ -22,12 +23,10 @@ from quotations.services.audit import quotation_log
 from quotations.services.emails import email_quotation_approved, email_quotation_created
 from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
-from quotations.workflow import transition_check, transition_refuse
+from quotations.workflow import Action, action_check, transition_check
 from spirittours.geo import Currency
 
 S = QuotationStatus
-CANCELLABLE = frozenset({S.DRAFT, S.BIDDING, S.QUOTED, S.SENT, S.CHANGES_REQUESTED, S.APPROVED, S.BOOKED, S.EXPIRED})
-REOPENABLE = frozenset({S.QUOTED, S.CHANGES_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ def quotation_create(
         raise QuotationError(_("Departure must be after arrival."), field="departure")
     if arrival < timezone.localdate():
         raise QuotationError(_("Arrival cannot be in the past."), field="arrival")
+    travel_date_check(day=arrival, field="arrival")
+    travel_date_check(day=departure, field="departure")
     if pax < 1:
         raise QuotationError(_("A group needs at least one passenger."), field="pax")
     if min(rooms.singles, rooms.doubles, rooms.twins, rooms.triples) < 0 or rooms.rooms == 0:
@@ -96,8 +97,7 @@ def quotation_create(
         raise QuotationError(_("Choose a currency from the list."), field="currency")
     if not Decimal(0) <= margin_percent <= Decimal(100):
         raise QuotationError(_("The margin must be between 0 and 100 %."), field="margin_percent")
-    if not stays or any(stay.nights < 1 or not stay.city.strip() for stay in stays):
-        raise QuotationError(_("Every stay needs a city and at least one night."), field="stays")
+    stays_check(stays=stays)
     nights = (departure - arrival).days
     if sum(stay.nights for stay in stays) != nights:
         raise QuotationError(
@@ -138,6 +138,65 @@ def quotation_create(
     return quotation
 
 
+def quotation_update(
+    *,
+    quotation: Quotation,
+    by: User,
+    group_name: str | None = None,
+    owner: User | None = None,
+    notes: str | None = None,
+    client: Client | None = None,
+    margin_percent: Decimal | None = None,
+) -> Quotation:
+    """Correct a quotation's details; `None` leaves a field as it is.
+
+    The client and the margin may change only until the quote is sent. A new
+    margin retires the current pricing: the quote must be priced again before
+    it can be sent, so the client never receives a price at the old margin.
+    """
+    staff_require(by)
+    if owner is not None:
+        staff_require(owner)
+    if group_name is not None and not group_name.strip():
+        raise QuotationError(_("Give the group a name."), field="group_name")
+    if margin_percent is not None and (
+        not margin_percent.is_finite()
+        or not Decimal(0) <= margin_percent <= Decimal(100)
+        or margin_percent.as_tuple().exponent < -2
+    ):
+        raise QuotationError(
+            _("The margin must be between 0 and 100 %, with at most 2 decimals."), field="margin_percent"
+        )
+    with transaction.atomic():
+        locked = quotation_lock(quotation=quotation)
+        changes = {
+            "group_name": None if group_name is None else group_name.strip(),
+            "owner": owner,
+            "notes": notes,
+            "client": client,
+            "margin_percent": margin_percent,
+        }
+        changed = [name for name, value in changes.items() if value is not None and getattr(locked, name) != value]
+        if not changed:
+            return quotation
+        action_check(Action.EDIT_DETAILS, locked.status)
+        if {"client", "margin_percent"} & set(changed):
+            action_check(Action.EDIT_TERMS, locked.status)
+        for name in changed:
+            setattr(locked, name, changes[name])
+        locked.save(update_fields=[*changed, "updated_at"])
+        retired = 0
+        if "margin_percent" in changed:
+            retired = locked.pricings.filter(is_current=True).update(is_current=False)
+        # Names only: the values may include the margin, which the log must not show to every viewer.
+        data = {"fields": sorted(changed)}
+        if retired:
+            data["pricing_retired"] = True
+        quotation_log(quotation=locked, action="quotation.edited", actor=by, data=data)
+    quotation.refresh_from_db()
+    return quotation
+
+
 def quotation_lock(*, quotation: Quotation) -> Quotation:
     """Re-read the quotation with a row lock; call inside a transaction."""
     return Quotation.objects.select_for_update().get(pk=quotation.pk)
@@ -164,22 +223,19 @@ def quotation_transition(
 def _move(
     *,
     quotation: Quotation,
-    sources: frozenset[str],
-    target: str,
+    action: Action,
     by: User | None,
-    action: str,
+    log_action: str,
     data: dict | None = None,
     check=None,
 ) -> Quotation:
-    """Lock, check the verb's own source statuses and the table, run `check`, move."""
+    """Lock, check the verb against the table of actions, run `check`, move."""
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
-        if locked.status not in sources:
-            transition_refuse(source=locked.status, target=target)
-        transition_check(source=locked.status, target=target)
+        target = action_check(action, locked.status)
         if check is not None:
             check(locked)
-        quotation_transition(quotation=locked, target=target, by=by, action=action, data=data)
+        quotation_transition(quotation=locked, target=target, by=by, action=log_action, data=data)
     quotation.refresh_from_db()
     return quotation
 
@@ -190,10 +246,9 @@ def quotation_close_bidding(*, quotation: Quotation, by: User | None) -> Quotati
         staff_require(by)
     return _move(
         quotation=quotation,
-        sources=frozenset({S.BIDDING}),
-        target=S.QUOTED,
+        action=Action.CLOSE_BIDDING,
         by=by,
-        action="quotation.bidding_closed",
+        log_action="quotation.bidding_closed",
     )
 
 
@@ -202,12 +257,11 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
     staff_require(by)
     if bid_deadline <= timezone.now():
         raise QuotationError(_("The new deadline must be in the future."), field="bid_deadline")
+    bid_deadline_check(bid_deadline=bid_deadline)
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
         previous = locked.bid_deadline
-        if locked.status not in REOPENABLE | {S.BIDDING}:
-            transition_refuse(source=locked.status, target=S.BIDDING)
-        if locked.status != QuotationStatus.BIDDING:
+        if action_check(Action.EXTEND_DEADLINE, locked.status) is not None:
             # New bids may come in: the old pricing no longer reflects them.
             locked.pricings.filter(is_current=True).update(is_current=False)
             quotation_transition(
@@ -233,10 +287,9 @@ def quotation_revise(*, quotation: Quotation, by: User) -> Quotation:
     staff_require(by)
     return _move(
         quotation=quotation,
-        sources=frozenset({S.CHANGES_REQUESTED, S.EXPIRED}),
-        target=S.QUOTED,
+        action=Action.REVISE,
         by=by,
-        action="quotation.revised",
+        log_action="quotation.revised",
     )
 
 
@@ -250,6 +303,7 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
     staff_require(by)
     if valid_until < timezone.localdate():
         raise QuotationError(_("The valid-until date cannot be in the past."), field="valid_until")
+    valid_until_check(day=valid_until)
 
     def priced_and_valid(locked: Quotation) -> None:
         pricing = locked.pricings.filter(is_current=True).first()
@@ -264,10 +318,9 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
 
     return _move(
         quotation=quotation,
-        sources=frozenset({S.QUOTED}),
-        target=S.SENT,
+        action=Action.SEND,
         by=by,
-        action="quotation.sent",
+        log_action="quotation.sent",
         data={"requested_valid_until": valid_until.isoformat()},
         check=priced_and_valid,
     )
@@ -295,10 +348,9 @@ def quotation_approve(*, quotation: Quotation, by: User) -> Quotation:
     with transaction.atomic():
         _move(
             quotation=quotation,
-            sources=frozenset({S.SENT}),
-            target=S.APPROVED,
+            action=Action.APPROVE,
             by=by,
-            action="quotation.approved",
+            log_action="quotation.approved",
             check=_refuse_if_expired,
         )
         email_quotation_approved(quotation=quotation)
@@ -311,10 +363,9 @@ def quotation_request_changes(*, quotation: Quotation, message: str, by: User) -
         raise QuotationError(_("Tell us what you would like to change."), field="message")
     return _move(
         quotation=quotation,
-        sources=frozenset({S.SENT}),
-        target=S.CHANGES_REQUESTED,
+        action=Action.REQUEST_CHANGES,
         by=by,
-        action="quotation.changes_requested",
+        log_action="quotation.changes_requested",
         data={"message": message.strip()},
     )
 
@@ -323,10 +374,9 @@ def quotation_decline(*, quotation: Quotation, reason: str, by: User) -> Quotati
     _require_client_side(quotation, by)
     return _move(
         quotation=quotation,
-        sources=frozenset({S.SENT}),
-        target=S.DECLINED,
+        action=Action.DECLINE,
         by=by,
-        action="quotation.declined",
+        log_action="quotation.declined",
         data={"reason": reason.strip()},
     )
 
@@ -340,10 +390,9 @@ def quotation_expire(*, quotation: Quotation, by: User | None = None) -> Quotati
 
     return _move(
         quotation=quotation,
-        sources=frozenset({S.SENT}),
-        target=S.EXPIRED,
+        action=Action.EXPIRE,
         by=by,
-        action="quotation.expired",
+        log_action="quotation.expired",
         check=check_due,
     )
 
@@ -354,10 +403,9 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
         raise QuotationError(_("Give a reason for the cancellation."), field="reason")
     return _move(
         quotation=quotation,
-        sources=CANCELLABLE,
-        target=S.CANCELLED,
+        action=Action.CANCEL,
         by=by,
-        action="quotation.cancelled",
+        log_action="quotation.cancelled",
         data={"reason": reason.strip()},
     )
 
@@ -368,8 +416,7 @@ def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation
         staff_require(by)
     return _move(
         quotation=quotation,
-        sources=frozenset({S.APPROVED}),
-        target=S.BOOKED,
+        action=Action.MARK_BOOKED,
         by=by,
-        action="quotation.booked",
+        log_action="quotation.booked",
     )

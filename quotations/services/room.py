@@ -19,12 +19,12 @@ from quotations.models import (
     AuthorKind,
     Hotel,
     HotelInvitation,
-    InvitationStatus,
     MessageAudience,
     Quotation,
     RoomEvent,
     RoomMessage,
 )
+from quotations.workflow import HIDDEN_FROM_HOTEL
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_LENGTH = 2000
@@ -86,7 +86,7 @@ def message_post(
     elif kind == AuthorKind.HOTEL:
         invitation = (
             HotelInvitation.objects.filter(quotation=quotation, hotel__members=author)
-            .exclude(status=InvitationStatus.WITHDRAWN)
+            .exclude(status__in=HIDDEN_FROM_HOTEL)
             .select_related("hotel")
             .first()
         )

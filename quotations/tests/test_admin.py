@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.factories import HotelUserFactory, StaffFactory
 from accounts.models import Role, User
+from quotations.errors import QuotationError
 from quotations.factories import ClientFactory, HotelFactory, quotation_make
 from quotations.models import (
     Client,
@@ -24,7 +25,13 @@ from quotations.models import (
     ReferenceCounter,
     RoomType,
 )
-from quotations.services import BidLineInput, bid_submit, quotation_invite_hotels
+from quotations.services import (
+    BidLineInput,
+    bid_submit,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_send,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,38 +97,7 @@ def test_every_model_is_registered_and_its_pages_open(browser, demo, model):
     assert (changelist.status_code, change.status_code) == (200, 200)
 
 
-def test_quotation_add_page_creates_through_the_service(browser, staff):
-    client_ = ClientFactory()
-    arrival = timezone.localdate() + datetime.timedelta(days=30)
-    data = {
-        "client": client_.pk,
-        "owner": staff.pk,
-        "group_name": "Colegio Santa Ana",
-        "arrival": arrival.isoformat(),
-        "departure": (arrival + datetime.timedelta(days=5)).isoformat(),
-        "stays": "Sevilla:3, Granada:2",
-        "pax": 20,
-        "singles": 2,
-        "doubles": 9,
-        "twins": 0,
-        "triples": 0,
-        "meal_plan": "HB",
-        "currency": "EUR",
-        "margin_percent": "12.50",
-        "notes": "",
-    }
-
-    assert browser.get(url(Quotation, "add")).status_code == 200
-    response = browser.post(url(Quotation, "add"), data)
-
-    assert response.status_code == 302
-    quotation = Quotation.objects.get()
-    assert (quotation.status, quotation.group_name, quotation.margin_percent) == ("draft", "Colegio Santa Ana", 12.5)
-    assert list(quotation.stays.values_list("position", "city", "nights")) == [(1, "Sevilla", 3), (2, "Granada", 2)]
-    assert list(quotation.log.values_list("action", flat=True)) == ["quotation.created"]
-
-
-def test_quotation_add_page_shows_the_service_refusal_and_writes_nothing(browser, staff):
+def test_quotation_add_goes_to_the_staff_creation_page_and_writes_nothing(browser, staff):
     arrival = timezone.localdate() + datetime.timedelta(days=30)
     data = {
         "client": ClientFactory().pk,
@@ -129,33 +105,65 @@ def test_quotation_add_page_shows_the_service_refusal_and_writes_nothing(browser
         "group_name": "Colegio Santa Ana",
         "arrival": arrival.isoformat(),
         "departure": (arrival + datetime.timedelta(days=5)).isoformat(),
-        "stays": "Sevilla:3",
         "pax": 20,
-        "singles": 2,
-        "doubles": 9,
-        "twins": 0,
-        "triples": 0,
-        "meal_plan": "BB",
-        "currency": "EUR",
-        "margin_percent": "15",
+        "doubles": 10,
     }
 
-    response = browser.post(url(Quotation, "add"), data)
+    page = browser.get(url(Quotation, "add"))
+    posted = browser.post(url(Quotation, "add"), data)
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {"stays": ["The stays add up to 3 nights but the trip has 5."]}
+    assert (page.status_code, page["Location"]) == (302, reverse("staff:quotation_create"))
+    assert (posted.status_code, posted["Location"]) == (302, reverse("staff:quotation_create"))
     assert (Quotation.objects.count(), QuotationLog.objects.count(), ReferenceCounter.objects.count()) == (0, 0, 0)
 
 
-def test_quotation_change_keeps_status_read_only_and_logs_the_edit(browser, staff, demo):
-    quotation = demo
-    page = browser.get(url(Quotation, "change", quotation.pk))
+def _change_data(page, **changes) -> dict:
     form = page.context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     for inline in page.context["inline_admin_formsets"]:
         management = inline.formset.management_form
         data.update({management.add_prefix(name): management[name].value() for name in management.fields})
-    data.update(group_name="Peregrinación a Fátima", status="cancelled", reference="X-1")
+    return {**data, **changes}
+
+
+def test_margin_edit_while_quoted_retires_the_pricing_so_the_old_price_cannot_be_sent(browser, staff, bidding_round):
+    # given: a quoted quote priced at 17.35 %
+    quotation = bidding_round.quotation
+    bidding_round.close()
+    quotation_price(quotation=quotation, by=staff)
+    page = browser.get(url(Quotation, "change", quotation.pk))
+
+    # when: the margin is changed in the admin
+    response = browser.post(url(Quotation, "change", quotation.pk), _change_data(page, margin_percent="25.00"))
+
+    # then: no pricing is current, and sending is refused until the quote is priced again
+    assert response.status_code == 302
+    quotation.refresh_from_db()
+    assert (quotation.margin_percent, quotation.status) == (Decimal("25.00"), QuotationStatus.QUOTED)
+    assert not quotation.pricings.filter(is_current=True).exists()
+    edited = quotation.log.get(action="quotation.edited")
+    assert edited.data == {"fields": ["margin_percent"], "pricing_retired": True}
+    with pytest.raises(QuotationError) as refused:
+        quotation_send(quotation=quotation, valid_until=timezone.localdate() + datetime.timedelta(days=5), by=staff)
+    assert refused.value.code == "not_priced"
+
+
+def test_client_and_margin_are_read_only_once_the_quote_is_sent(browser, staff, demo):
+    quotation = demo
+    Quotation.objects.filter(pk=quotation.pk).update(status=QuotationStatus.SENT)
+
+    page = browser.get(url(Quotation, "change", quotation.pk))
+
+    form = page.context["adminform"].form
+    assert "margin_percent" not in form.fields
+    assert "client" not in form.fields
+    assert "group_name" in form.fields
+
+
+def test_quotation_change_keeps_status_read_only_and_logs_the_edit(browser, staff, demo):
+    quotation = demo
+    page = browser.get(url(Quotation, "change", quotation.pk))
+    data = _change_data(page, group_name="Peregrinación a Fátima", status="cancelled", reference="X-1")
 
     response = browser.post(url(Quotation, "change", quotation.pk), data)
 

@@ -9,22 +9,26 @@ from django.utils import timezone
 from accounts.factories import ClientContactFactory, StaffFactory
 from quotations.errors import QuotationError
 from quotations.factories import ClientFactory, HotelFactory, quotation_make
-from quotations.models import Quotation, QuotationLog, QuotationPricing
+from quotations.models import HotelInvitation, Quotation, QuotationExtra, QuotationLog, QuotationPricing
 from quotations.models import QuotationStatus as S
 from quotations.services import (
+    invitation_withdraw,
     quotation_approve,
     quotation_cancel,
     quotation_close_bidding,
     quotation_decline,
     quotation_expire,
     quotation_extend_deadline,
+    quotation_extra_add,
     quotation_invite_hotels,
     quotation_mark_booked,
+    quotation_price,
     quotation_request_changes,
     quotation_revise,
     quotation_send,
+    quotation_update,
 )
-from quotations.workflow import TRANSITIONS, transition_check
+from quotations.workflow import ACTIONS, TRANSITIONS, Action, action_allowed, actions_allowed, transition_check
 
 ALL = list(S.values)
 
@@ -32,6 +36,27 @@ ALL = list(S.values)
 def test_every_status_has_a_row_in_the_table():
     assert set(TRANSITIONS) == set(S.values)
     assert all(set(targets) <= set(S.values) for targets in TRANSITIONS.values())
+
+
+def test_derived_transitions_are_the_documented_status_machine():
+    # The diagram in the README, written out by hand: the table of actions must produce exactly it.
+    assert {
+        S.DRAFT: {S.BIDDING, S.CANCELLED},
+        S.BIDDING: {S.QUOTED, S.CANCELLED},
+        S.QUOTED: {S.SENT, S.BIDDING, S.CANCELLED},
+        S.SENT: {S.APPROVED, S.CHANGES_REQUESTED, S.DECLINED, S.EXPIRED, S.CANCELLED},
+        S.CHANGES_REQUESTED: {S.QUOTED, S.BIDDING, S.CANCELLED},
+        S.APPROVED: {S.BOOKED, S.CANCELLED},
+        S.BOOKED: {S.CANCELLED},
+        S.EXPIRED: {S.QUOTED, S.CANCELLED},
+        S.DECLINED: set(),
+        S.CANCELLED: set(),
+    } == TRANSITIONS
+
+
+def test_terminal_statuses_allow_nothing():
+    assert actions_allowed(S.DECLINED) == frozenset()
+    assert actions_allowed(S.CANCELLED) == frozenset()
 
 
 def test_terminal_statuses_go_nowhere():
@@ -50,8 +75,9 @@ def test_table_refuses_every_move_it_does_not_list(source, target):
         assert refused.value.code == "illegal_transition"
 
 
-# Each verb with the statuses it may start from. A verb called on a quotation in
-# any other status must raise, leave the status as it was and log nothing.
+# Every action of the table, with the service that performs it. Walking the table: in a
+# status the action does not allow, the service must raise, leave the status as it was and
+# log nothing; in a status it allows, it must do it and move exactly as the table says.
 def _invite(q, staff, contact):
     hotel = HotelFactory(city="Sevilla")
     return quotation_invite_hotels(
@@ -75,37 +101,58 @@ def _send(q, staff, contact):
     return quotation_send(quotation=q, valid_until=timezone.localdate() + datetime.timedelta(days=10), by=staff)
 
 
+def _withdraw_hotel(q, staff, contact):
+    # Test-only write: an invitation in any status of the quotation, to reach every cell.
+    invitation = HotelInvitation.objects.create(quotation=q, hotel=HotelFactory(city="Sevilla"), invited_by=staff)
+    return invitation_withdraw(invitation=invitation, reason="Sin respuesta", by=staff)
+
+
+def _price(q, staff, contact):
+    # No bids: where pricing is allowed the service gets as far as finding no offer.
+    try:
+        quotation_price(quotation=q, by=staff)
+    except QuotationError as refused:
+        if refused.code != "no_offer":
+            raise
+
+
 VERBS = {
-    "invite_hotels": (_invite, {S.DRAFT, S.BIDDING}),
-    "close_bidding": (lambda q, staff, contact: quotation_close_bidding(quotation=q, by=staff), {S.BIDDING}),
-    "extend_deadline": (
-        lambda q, staff, contact: quotation_extend_deadline(
-            quotation=q, bid_deadline=timezone.now() + datetime.timedelta(days=30), by=staff
-        ),
-        {S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED},
+    Action.INVITE: _invite,
+    Action.CLOSE_BIDDING: lambda q, staff, contact: quotation_close_bidding(quotation=q, by=staff),
+    Action.EXTEND_DEADLINE: lambda q, staff, contact: quotation_extend_deadline(
+        quotation=q, bid_deadline=timezone.now() + datetime.timedelta(days=30), by=staff
     ),
-    "send": (_send, {S.QUOTED}),
-    "revise": (lambda q, staff, contact: quotation_revise(quotation=q, by=staff), {S.CHANGES_REQUESTED, S.EXPIRED}),
-    "approve": (lambda q, staff, contact: quotation_approve(quotation=q, by=contact), {S.SENT}),
-    "request_changes": (
-        lambda q, staff, contact: quotation_request_changes(
-            quotation=q, message="Una noche más en Granada", by=contact
-        ),
-        {S.SENT},
+    Action.WITHDRAW_HOTEL: _withdraw_hotel,
+    Action.EDIT_TERMS: lambda q, staff, contact: quotation_update(
+        quotation=q, margin_percent=Decimal("21.50"), by=staff
     ),
-    "decline": (lambda q, staff, contact: quotation_decline(quotation=q, reason="Presupuesto", by=contact), {S.SENT}),
-    "expire": (lambda q, staff, contact: quotation_expire(quotation=q), {S.SENT}),
-    "cancel": (
-        lambda q, staff, contact: quotation_cancel(quotation=q, reason="El grupo no viaja", by=staff),
-        set(S.values) - {S.DECLINED, S.CANCELLED},
+    Action.EDIT_DETAILS: lambda q, staff, contact: quotation_update(
+        quotation=q, notes="Dos sillas de ruedas", by=staff
     ),
-    "mark_booked": (lambda q, staff, contact: quotation_mark_booked(quotation=q, by=staff), {S.APPROVED}),
+    Action.EDIT_EXTRAS: lambda q, staff, contact: quotation_extra_add(
+        quotation=q, kind="guide", description="Guía local", amount_per_person=Decimal("9.00"), by=staff
+    ),
+    Action.PRICE: _price,
+    Action.SEND: _send,
+    Action.REVISE: lambda q, staff, contact: quotation_revise(quotation=q, by=staff),
+    Action.APPROVE: lambda q, staff, contact: quotation_approve(quotation=q, by=contact),
+    Action.REQUEST_CHANGES: lambda q, staff, contact: quotation_request_changes(
+        quotation=q, message="Una noche más en Granada", by=contact
+    ),
+    Action.DECLINE: lambda q, staff, contact: quotation_decline(quotation=q, reason="Presupuesto", by=contact),
+    Action.EXPIRE: lambda q, staff, contact: quotation_expire(quotation=q),
+    Action.CANCEL: lambda q, staff, contact: quotation_cancel(quotation=q, reason="El grupo no viaja", by=staff),
+    Action.MARK_BOOKED: lambda q, staff, contact: quotation_mark_booked(quotation=q, by=staff),
 }
+
+
+def test_every_action_of_the_table_has_a_service_here():
+    assert set(VERBS) == set(ACTIONS) == set(Action)
 
 
 @pytest.fixture
 def parties(db):
-    staff = StaffFactory()
+    staff = StaffFactory(staff_level=8)
     contact = ClientContactFactory()
     client = ClientFactory(contacts=[contact])
     return staff, contact, client
@@ -123,57 +170,70 @@ def _in_status(status, staff, client) -> Quotation:
     return quotation
 
 
-ILLEGAL = [(verb, status) for verb, (_, sources) in VERBS.items() for status in ALL if status not in sources]
-LEGAL = [(verb, status) for verb, (_, sources) in VERBS.items() for status in sorted(sources)]
+ILLEGAL = [(action, status) for action in Action for status in ALL if not action_allowed(action, status)]
+LEGAL = [(action, status) for action in Action for status in ALL if action_allowed(action, status)]
 
 
-@pytest.mark.parametrize(("verb", "status"), ILLEGAL)
-def test_verb_refuses_illegal_source_status_and_writes_nothing(parties, verb, status):
+def _footprint(quotation: Quotation) -> tuple:
+    quotation.refresh_from_db()
+    return (
+        quotation.status,
+        quotation.margin_percent,
+        quotation.notes,
+        quotation.invitations.exclude(status="invited").count(),
+        QuotationExtra.objects.filter(quotation=quotation).count(),
+        QuotationLog.objects.filter(quotation=quotation).count(),
+    )
+
+
+@pytest.mark.parametrize(("action", "status"), ILLEGAL)
+def test_action_refused_in_a_status_the_table_does_not_allow_and_writes_nothing(parties, action, status):
     # given
     staff, contact, client = parties
     quotation = _in_status(status, staff, client)
-    logs_before = QuotationLog.objects.count()
-    call, _ = VERBS[verb]
+    before = _footprint(quotation)
     # when
     with pytest.raises(QuotationError) as refused:
-        call(quotation, staff, contact)
+        VERBS[action](quotation, staff, contact)
     # then
     assert refused.value.code == "illegal_transition"
-    quotation.refresh_from_db()
-    assert quotation.status == status
-    assert QuotationLog.objects.count() == logs_before
-    assert quotation.invitations.count() == 0
+    assert _footprint(quotation) == before
 
 
+# Where each action leads, written out by hand (None: the status stays as it is).
 EXPECTED_TARGET = {
-    "invite_hotels": lambda source: S.BIDDING,
-    "close_bidding": lambda source: S.QUOTED,
-    "extend_deadline": lambda source: S.BIDDING,
-    "send": lambda source: S.SENT,
-    "revise": lambda source: S.QUOTED,
-    "approve": lambda source: S.APPROVED,
-    "request_changes": lambda source: S.CHANGES_REQUESTED,
-    "decline": lambda source: S.DECLINED,
-    "expire": lambda source: S.EXPIRED,
-    "cancel": lambda source: S.CANCELLED,
-    "mark_booked": lambda source: S.BOOKED,
+    Action.INVITE: S.BIDDING,
+    Action.CLOSE_BIDDING: S.QUOTED,
+    Action.EXTEND_DEADLINE: S.BIDDING,
+    Action.WITHDRAW_HOTEL: None,
+    Action.EDIT_TERMS: None,
+    Action.EDIT_DETAILS: None,
+    Action.EDIT_EXTRAS: None,
+    Action.PRICE: None,  # without bids the price is refused: no move
+    Action.SEND: S.SENT,
+    Action.REVISE: S.QUOTED,
+    Action.APPROVE: S.APPROVED,
+    Action.REQUEST_CHANGES: S.CHANGES_REQUESTED,
+    Action.DECLINE: S.DECLINED,
+    Action.EXPIRE: S.EXPIRED,
+    Action.CANCEL: S.CANCELLED,
+    Action.MARK_BOOKED: S.BOOKED,
 }
 
 
-@pytest.mark.parametrize(("verb", "status"), LEGAL)
-def test_verb_moves_a_legal_source_status_and_logs_it(parties, verb, status):
+@pytest.mark.parametrize(("action", "status"), LEGAL)
+def test_action_allowed_by_the_table_is_done_and_moves_as_the_table_says(parties, action, status):
     # given: a sent quote still valid, except for expiry, which needs a past date
     staff, contact, client = parties
     quotation = _in_status(status, staff, client)
-    if verb != "expire":
+    if action != Action.EXPIRE:
         Quotation.objects.filter(pk=quotation.pk).update(valid_until=timezone.localdate() + datetime.timedelta(days=5))
         quotation.refresh_from_db()
-    call, _ = VERBS[verb]
     # when
-    call(quotation, staff, contact)
+    VERBS[action](quotation, staff, contact)
     # then
     quotation.refresh_from_db()
-    assert quotation.status == EXPECTED_TARGET[verb](status)
+    assert quotation.status == (EXPECTED_TARGET[action] or status)
     moves = QuotationLog.objects.filter(quotation=quotation, data__to=quotation.status)
     if status == quotation.status:
         assert moves.count() == 0  # inviting more hotels while bidding is not a move
