@@ -1,15 +1,30 @@
-"""Form fields shared by the staff workspace and the admin."""
+"""Form fields shared by the staff workspace, the portal and the admin.
 
-import datetime
+Every date a user types goes through one of the fields below, which apply the
+horizons of `quotations.limits`: the checks the services make too.
+"""
+
 import re
+from collections.abc import Callable
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from quotations import limits
+from quotations.errors import QuotationError
 from quotations.services import StayInput
 
 STAY_PATTERN = re.compile(r"^(?P<city>[^:]+):\s*(?P<nights>\d+)$")
+# Room for every stay at its longest ("a city of 100 characters: 365, "), and no more.
+ITINERARY_MAX_LENGTH = limits.MAX_STAYS * (limits.CITY_MAX_LENGTH + len(": 365, "))
+
+
+def _field_error(check: Callable[..., None], **arguments) -> None:
+    """Run a check of `quotations.limits` and turn its refusal into a field error."""
+    try:
+        check(**arguments)
+    except QuotationError as error:
+        raise forms.ValidationError(error.message, code=error.code) from None
 
 
 class ItineraryField(forms.CharField):
@@ -17,6 +32,7 @@ class ItineraryField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Itinerary"))
+        kwargs.setdefault("max_length", ITINERARY_MAX_LENGTH)
         kwargs.setdefault(
             "help_text", _('Each city and its nights, in order, separated by commas: "Sevilla:3, Granada:2".')
         )
@@ -24,6 +40,8 @@ class ItineraryField(forms.CharField):
 
     def clean(self, value) -> list[StayInput]:
         text = super().clean(value)
+        if not text:
+            return []
         stays = []
         for part in re.split(r"[,\n;]", text):
             if not part.strip():
@@ -35,6 +53,7 @@ class ItineraryField(forms.CharField):
                     params={"part": part.strip()},
                 )
             stays.append(StayInput(city=match["city"].strip(), nights=int(match["nights"])))
+        _field_error(limits.stays_check, stays=stays)
         return stays
 
 
@@ -52,13 +71,34 @@ class DateInput(forms.DateInput):
         super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
 
 
-def future_datetime(value: datetime.datetime) -> datetime.datetime:
-    if value <= timezone.now():
-        raise forms.ValidationError(_("Choose a moment in the future."))
-    return value
+class BidDeadlineField(forms.DateTimeField):
+    """A moment after now and within the deadline horizon."""
+
+    widget = LocalDateTimeInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            _field_error(limits.bid_deadline_check, bid_deadline=value)
 
 
-def not_past_date(value: datetime.date) -> datetime.date:
-    if value < timezone.localdate():
-        raise forms.ValidationError(_("The date cannot be in the past."))
-    return value
+class TravelDateField(forms.DateField):
+    """Today or later, within the travel horizon: arrival and departure."""
+
+    widget = DateInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            _field_error(limits.travel_date_check, day=value)
+
+
+class ValidUntilField(forms.DateField):
+    """Today or later, within the validity horizon: how long a bid or a quote holds."""
+
+    widget = DateInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            _field_error(limits.valid_until_check, day=value)

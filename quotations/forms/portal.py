@@ -6,7 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from quotations.forms.fields import DateInput, not_past_date
+from quotations.forms.fields import ValidUntilField
 from quotations.services import MAX_NIGHTLY_RATE, BidLineInput
 from spirittours.geo import Currency
 
@@ -21,7 +21,7 @@ class BidForm(forms.Form):
     currency = forms.ChoiceField(
         label=_("Currency"), choices=Currency.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
-    valid_until = forms.DateField(label=_("Rates valid until"), widget=DateInput(), validators=[not_past_date])
+    valid_until = ValidUntilField(label=_("Rates valid until"))
     conditions = forms.CharField(
         label=_("Conditions"),
         required=False,

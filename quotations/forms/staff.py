@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from quotations.forms.fields import DateInput, ItineraryField, LocalDateTimeInput, future_datetime, not_past_date
+from quotations.forms.fields import BidDeadlineField, DateInput, ItineraryField, TravelDateField, ValidUntilField
 from quotations.models import Client, ExtraKind, Hotel, MealPlan, Quotation, QuotationStatus
 from quotations.selectors import hotel_list_invitable
 from quotations.services import RoomMix
@@ -33,8 +33,8 @@ class QuotationCreateForm(forms.Form):
         label=_("Client"), queryset=Client.objects.order_by("name"), widget=forms.Select(attrs=SELECT)
     )
     group_name = forms.CharField(label=_("Group name"), max_length=200, widget=forms.TextInput(attrs=TEXT))
-    arrival = forms.DateField(label=_("Arrival"), widget=DateInput(), validators=[not_past_date])
-    departure = forms.DateField(label=_("Departure"), widget=DateInput())
+    arrival = TravelDateField(label=_("Arrival"))
+    departure = TravelDateField(label=_("Departure"))
     pax = forms.IntegerField(
         label=_("Passengers"), min_value=1, max_value=1000, widget=forms.NumberInput(attrs={**TEXT, "min": 1})
     )
@@ -99,9 +99,7 @@ class InviteHotelsForm(forms.Form):
     hotels = forms.ModelMultipleChoiceField(
         label=_("Hotels"), queryset=Hotel.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    bid_deadline = forms.DateTimeField(
-        label=_("Bid deadline"), widget=LocalDateTimeInput(), validators=[future_datetime]
-    )
+    bid_deadline = BidDeadlineField(label=_("Bid deadline"))
 
     def __init__(self, *args, quotation: Quotation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,9 +107,7 @@ class InviteHotelsForm(forms.Form):
 
 
 class ExtendDeadlineForm(forms.Form):
-    bid_deadline = forms.DateTimeField(
-        label=_("New bid deadline"), widget=LocalDateTimeInput(), validators=[future_datetime]
-    )
+    bid_deadline = BidDeadlineField(label=_("New bid deadline"))
 
 
 class ExtraForm(forms.Form):
@@ -170,10 +166,8 @@ class PriceForm(forms.Form):
 
 
 class SendForm(forms.Form):
-    valid_until = forms.DateField(
+    valid_until = ValidUntilField(
         label=_("Valid until"),
-        widget=DateInput(),
-        validators=[not_past_date],
         help_text=_("No later than the earliest validity of the chosen bids; an earlier date is kept."),
     )
 
