@@ -189,6 +189,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Email --------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The ESP behind EMAIL_BACKEND ("anymail.backends.postmark.EmailBackend" -> "postmark"): only its
+# tracking webhook answers (notifications/urls.py); "" when email goes through no ESP.
+EMAIL_PROVIDER = EMAIL_BACKEND.split(".")[2] if EMAIL_BACKEND.startswith("anymail.backends.") else ""
 # SMTP (when EMAIL_BACKEND is Django's SMTP backend): never wait forever on the network.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

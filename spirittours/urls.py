@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("notifications.urls")),
     path("portal/", include(portal_patterns)),
     path("client/", include(client_patterns)),
     path("staff/", include(staff_patterns)),

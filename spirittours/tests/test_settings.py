@@ -52,20 +52,34 @@ def test_embedded_defaults_need_no_services(tmp_path):
     assert (tmp_path / "dev_secret_key").exists()
 
 
-def test_deploy_check_is_clean_with_production_settings(tmp_path):
+def _production(tmp_path, **overrides: str) -> dict[str, str]:
     env = {
         "DEBUG": "False",
         "SECRET_KEY": "k" * 10 + "Xy7#qP2!vR9$wL4&mN8*zT1^bH6(cJ3)" + "s" * 20,
         "ALLOWED_HOSTS": "tours.example",
         "CSRF_TRUSTED_ORIGINS": "https://tours.example",
         "SPIRITTOURS_VAR_DIR": str(tmp_path),
+        "ANYMAIL_WEBHOOK_SECRET": "tracker:" + "w" * 32,
     }
-    result = _django(
-        env,
-        "from django.core.management import call_command; call_command('check', '--deploy', '--fail-level', 'WARNING')",
-    )
+    env.update(overrides)
+    return {name: value for name, value in env.items() if value is not None}
+
+
+DEPLOY_CHECK = (
+    "from django.core.management import call_command; call_command('check', '--deploy', '--fail-level', 'WARNING')"
+)
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    result = _django(_production(tmp_path), DEPLOY_CHECK)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
+
+
+def test_deploy_check_fails_without_the_tracking_webhook_secret(tmp_path):
+    result = _django(_production(tmp_path, ANYMAIL_WEBHOOK_SECRET=None), DEPLOY_CHECK)
+    assert result.returncode != 0
+    assert "ERRORS:\n?: (notifications.E001) ANYMAIL_WEBHOOK_SECRET is not set" in result.stderr
 
 
 @pytest.mark.redis
