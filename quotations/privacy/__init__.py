@@ -1,6 +1,15 @@
-"""What each viewer may see: the one place that decides it (see pages.py and room.py)."""
+"""What each viewer may see: the one place that decides it.
 
-from quotations.privacy.pages import (
+access.py       who is looking and which objects they may reach
+requirements.py the trip as every viewer sees it (room mix, itinerary, requirements)
+hotels.py       the supplier portal's views
+clients.py      the client pages' views
+staff.py        the staff workspace's views, the margin only from the margin level
+room.py         live room frames, snapshots and replays
+emails.py       the context of every quotation email, built for its recipient
+"""
+
+from quotations.privacy.access import (
     ANONYMOUS,
     CLIENT_STATUSES,
     Viewer,
@@ -8,17 +17,13 @@ from quotations.privacy.pages import (
     bid_get_for_hotel,
     invitation_get_for_hotel,
     invitations_visible,
-    present_invitation_for_hotel,
-    present_invitation_list_for_hotel,
-    present_price_preview_for_staff,
-    present_pricing_for_staff,
-    present_quotation_for_client,
-    present_quotation_for_staff,
-    present_quotation_list_for_client,
     quotation_get_visible,
     quotations_visible,
     viewer_for,
 )
+from quotations.privacy.clients import present_quotation_for_client, present_quotation_list_for_client
+from quotations.privacy.hotels import present_invitation_for_hotel, present_invitation_list_for_hotel
+from quotations.privacy.requirements import present_itinerary, present_requirements, present_room_mix
 from quotations.privacy.room import (
     REPLAY_LIMIT,
     message_visible,
@@ -27,6 +32,11 @@ from quotations.privacy.room import (
     present_room_snapshot,
     room_catch_up,
     room_may_join,
+)
+from quotations.privacy.staff import (
+    present_price_preview_for_staff,
+    present_pricing_for_staff,
+    present_quotation_for_staff,
 )
 
 __all__ = [
@@ -42,12 +52,15 @@ __all__ = [
     "present_event",
     "present_invitation_for_hotel",
     "present_invitation_list_for_hotel",
+    "present_itinerary",
     "present_messages",
     "present_price_preview_for_staff",
     "present_pricing_for_staff",
     "present_quotation_for_client",
     "present_quotation_for_staff",
     "present_quotation_list_for_client",
+    "present_requirements",
+    "present_room_mix",
     "present_room_snapshot",
     "quotation_get_visible",
     "quotations_visible",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from quotations.models import HotelInvitation, Quotation
-from quotations.privacy.pages import _itinerary, _room_mix
+from quotations.privacy.requirements import present_itinerary, present_room_mix
 
 
 def _url(path: str) -> str:
@@ -36,7 +36,7 @@ def email_context_quotation_created(*, quotation: Quotation) -> dict:
 def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
     """To the hotel: its city's nights and its portal link; nothing about the client or prices."""
     quotation = invitation.quotation
-    own = [s for s in _itinerary(quotation) if s["city"].casefold() == invitation.hotel.city.casefold()]
+    own = [s for s in present_itinerary(quotation) if s["city"].casefold() == invitation.hotel.city.casefold()]
     return {
         "hotel_name": invitation.hotel.name,
         "reference": quotation.reference,
@@ -45,7 +45,7 @@ def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
         "arrival": own[0]["check_in"] if own else quotation.arrival,
         "departure": own[-1]["check_out"] if own else quotation.departure,
         "pax": quotation.pax,
-        "rooms": [f"{room['count']} × {room['label']}" for room in _room_mix(quotation)],
+        "rooms": [f"{room['count']} × {room['label']}" for room in present_room_mix(quotation)],
         "meal_plan": str(quotation.get_meal_plan_display()),
         "bid_deadline": quotation.bid_deadline,
         "url": _url(reverse("portal:invitation", kwargs={"token": invitation.token})),

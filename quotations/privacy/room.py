@@ -17,7 +17,7 @@ from quotations.models import (
     RoomEvent,
     RoomMessage,
 )
-from quotations.privacy.pages import (
+from quotations.privacy.access import (
     CLIENT_STATUSES,
     Viewer,
     ViewerKind,

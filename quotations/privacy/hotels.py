@@ -1,0 +1,99 @@
+"""What a hotel sees in the supplier portal.
+
+The group's requirements and the stays in its own city, its own invitation and
+its own bids; never another hotel's prices or identity, the number of
+competitors or a rank, the client's identity, the margin or the client price.
+"""
+
+import datetime
+
+from django.http import Http404
+
+from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus, QuotationStatus
+from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
+from quotations.privacy.requirements import present_itinerary, present_requirements
+
+
+def _bid(bid: HotelBid) -> dict:
+    return {
+        "id": bid.pk,
+        "revision": bid.revision,
+        "status": bid.status,
+        "status_label": bid.get_status_display(),
+        "currency": bid.currency,
+        "valid_until": bid.valid_until,
+        "conditions": bid.conditions,
+        "notes": bid.notes,
+        "submitted_at": bid.created_at,
+        "lines": [
+            {
+                "stay_id": line.stay_id,
+                "city": line.stay.city,
+                "room_type": line.room_type,
+                "room_label": line.get_room_type_display(),
+                "nightly_rate": line.nightly_rate,
+                "rooms_available": line.rooms_available,
+            }
+            for line in bid.lines.select_related("stay").order_by("stay__position", "room_type")
+        ],
+    }
+
+
+def _bidding_open(invitation: HotelInvitation, now: datetime.datetime) -> bool:
+    """Whether this hotel can still bid: the round is open, before the deadline, not declined."""
+    quotation = invitation.quotation
+    return (
+        quotation.status == QuotationStatus.BIDDING
+        and quotation.bid_deadline is not None
+        and now < quotation.bid_deadline
+        and invitation.status != InvitationStatus.DECLINED
+    )
+
+
+def present_invitation_for_hotel(*, viewer: Viewer, invitation: HotelInvitation, now: datetime.datetime) -> dict:
+    """The portal's view of one invitation: requirements, own bids, whether it is open."""
+    if viewer.kind != ViewerKind.HOTEL or invitation.hotel_id not in viewer.hotel_ids:
+        raise Http404
+    quotation = invitation.quotation
+    own_city = invitation.hotel.city.casefold()
+    stays = [stay for stay in present_itinerary(quotation) if stay["city"].casefold() == own_city]
+    bids = [_bid(bid) for bid in invitation.bids.order_by("-revision")]
+    return {
+        "token": invitation.token,
+        "hotel": {"id": invitation.hotel_id, "name": invitation.hotel.name, "currency": invitation.hotel.currency},
+        "reference": quotation.reference,
+        "group_name": quotation.group_name,
+        "requirements": present_requirements(quotation),
+        "stays": stays,
+        "bid_deadline": quotation.bid_deadline,
+        "is_open": _bidding_open(invitation, now),
+        "status": invitation.status,
+        "status_label": invitation.get_status_display(),
+        "declined": invitation.status == InvitationStatus.DECLINED,
+        "decline_reason": invitation.decline_reason,
+        "active_bid": next((bid for bid in bids if bid["status"] == BidStatus.ACTIVE), None),
+        "bids": bids,
+    }
+
+
+def present_invitation_list_for_hotel(*, viewer: Viewer, now: datetime.datetime) -> list[dict]:
+    invitations = (
+        invitations_visible(viewer=viewer)
+        .select_related("hotel", "quotation")
+        .order_by("quotation__bid_deadline", "pk")
+    )
+    return [
+        {
+            "token": inv.token,
+            "hotel_name": inv.hotel.name,
+            "reference": inv.quotation.reference,
+            "group_name": inv.quotation.group_name,
+            "arrival": inv.quotation.arrival,
+            "departure": inv.quotation.departure,
+            "pax": inv.quotation.pax,
+            "bid_deadline": inv.quotation.bid_deadline,
+            "status_label": inv.get_status_display(),
+            "is_open": _bidding_open(inv, now),
+        }
+        for inv in invitations
+    ]
