@@ -223,7 +223,7 @@ def hotel_refusal(
     if invitation.status == InvitationStatus.WITHDRAWN:
         return QuotationError(_("This hotel was taken out of the bidding."), code="withdrawn")
     if invitation.status == InvitationStatus.DECLINED:
-        return QuotationError(_("This invitation was declined; nothing more can be done on it."), code="declined")
+        return QuotationError(_("This invitation was declined; no bid can be made on it."), code="declined")
     if quotation.status != S.BIDDING:
         return QuotationError(_("Bidding is closed for this quotation."), code="closed")
     if quotation.bid_deadline is None or now >= quotation.bid_deadline:

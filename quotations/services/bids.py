@@ -99,6 +99,34 @@ def _validate_terms(*, invitation: HotelInvitation, currency: str, valid_until: 
     valid_until_check(day=valid_until)
 
 
+# The same form sent again this soon after is one submission (a double click, a
+# browser retry), not a new revision: the later clicks see the saved bid.
+RESUBMISSION_WINDOW = datetime.timedelta(seconds=30)
+
+
+def _is_resubmission(
+    bid: HotelBid,
+    *,
+    lines: list[BidLineInput],
+    currency: str,
+    valid_until: datetime.date,
+    conditions: str,
+    notes: str,
+    by: User,
+) -> bool:
+    if bid.submitted_by_id != by.pk or timezone.now() - bid.created_at > RESUBMISSION_WINDOW:
+        return False
+    offered = {(line.stay_id, line.room_type, line.nightly_rate, line.rooms_available) for line in lines}
+    saved = {(line.stay_id, line.room_type, line.nightly_rate, line.rooms_available) for line in bid.lines.all()}
+    return (bid.currency, bid.valid_until, bid.conditions, bid.notes, saved) == (
+        currency,
+        valid_until,
+        conditions.strip(),
+        notes.strip(),
+        offered,
+    ) and len(offered) == len(lines)
+
+
 def _bid_write(
     *,
     invitation: HotelInvitation,
@@ -118,7 +146,17 @@ def _bid_write(
         locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
         hotel_act_check(quotation=quotation, invitation=locked, now=timezone.now())
         _validate_lines(quotation=quotation, invitation=locked, lines=lines)
-        current = locked.bids.filter(status=BidStatus.ACTIVE).first()
+        current = locked.bids.filter(status=BidStatus.ACTIVE).prefetch_related("lines").first()
+        if current is not None and _is_resubmission(
+            current,
+            lines=lines,
+            currency=currency,
+            valid_until=valid_until,
+            conditions=conditions,
+            notes=notes,
+            by=by,
+        ):
+            return current  # a second click on the same form: the bid is already saved
         if revising and current is None:
             raise QuotationError(_("There is no active bid to revise."), code="no_bid")
         if not revising and current is not None:

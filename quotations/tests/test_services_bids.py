@@ -86,7 +86,13 @@ def test_second_submit_is_refused_revision_needs_active_bid(bidding):
     assert no_bid.value.code == "no_bid"
     bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
     with pytest.raises(QuotationError) as exists:
-        bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
+        bid_submit(
+            invitation=invitation,
+            lines=_lines(quotation, single="79.00"),
+            currency="EUR",
+            valid_until=IN_TEN_DAYS,
+            by=user,
+        )
     assert exists.value.code == "bid_exists"
     assert HotelBid.objects.count() == 1
 
@@ -195,3 +201,39 @@ def test_bid_when_bidding_closed_is_refused(bidding):
     with pytest.raises(QuotationError) as refused:
         bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
     assert refused.value.code == "closed"
+
+
+def test_identical_resubmissions_within_the_window_are_one_revision(bidding):
+    # given: a first bid
+    quotation, (invitation, _), user, _ = bidding
+    first = bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
+    events = quotation.room_events.count()
+
+    # when: the same bid is sent again as a submission and as revisions
+    again = bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
+    revised = [
+        bid_revise(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
+        for _ in range(3)
+    ]
+
+    # then: all of them are the first bid; nothing more was written
+    assert {again.pk, *(bid.pk for bid in revised)} == {first.pk}
+    assert list(HotelBid.objects.filter(invitation=invitation).values_list("revision", "status")) == [(1, "active")]
+    assert QuotationLog.objects.filter(quotation=quotation, action__startswith="bid.").count() == 1
+    assert quotation.room_events.count() == events
+
+
+def test_a_changed_bid_or_one_sent_after_the_window_is_a_new_revision(bidding):
+    quotation, (invitation, _), user, _ = bidding
+    first = bid_submit(invitation=invitation, lines=_lines(quotation), currency="EUR", valid_until=IN_TEN_DAYS, by=user)
+
+    changed = bid_revise(
+        invitation=invitation, lines=_lines(quotation, double="95.00"), currency="EUR", valid_until=IN_TEN_DAYS, by=user
+    )
+    HotelBid.objects.filter(pk=changed.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=1))
+    later = bid_revise(
+        invitation=invitation, lines=_lines(quotation, double="95.00"), currency="EUR", valid_until=IN_TEN_DAYS, by=user
+    )
+
+    assert (first.revision, changed.revision, later.revision) == (1, 2, 3)
+    assert HotelBid.objects.get(invitation=invitation, status=BidStatus.ACTIVE) == later

@@ -130,3 +130,22 @@ def test_revision_and_withdrawal_through_the_portal(portal):
         .order_by("revision")
         .values_list("status", flat=True)
     ) == ["superseded", "withdrawn"]
+
+
+def test_a_double_click_on_submit_bid_makes_one_revision(portal):
+    # given: Aurora has no bid yet
+    r, http, stay = portal
+    events_before = r.quotation.room_events.count()
+
+    # when: the same form is sent four times in a row
+    responses = [_post(http, r, stay) for _ in range(4)]
+
+    # then: every click lands on the saved bid; one revision, one log entry, one room event
+    assert [response.status_code for response in responses] == [302, 302, 302, 302]
+    bids = HotelBid.objects.filter(invitation=r.invitations["aurora"])
+    assert list(bids.values_list("revision", "status")) == [(1, "active")]
+    assert (
+        QuotationLog.objects.filter(quotation=r.quotation, action__startswith="bid.", data__bid=bids.get().pk).count()
+        == 1
+    )
+    assert r.quotation.room_events.count() == events_before + 1
