@@ -31,6 +31,7 @@ from quotations.privacy.room import (
     present_messages,
     present_room_snapshot,
     room_catch_up,
+    room_event_presenter,
     room_may_join,
 )
 from quotations.privacy.staff import (
@@ -65,6 +66,7 @@ __all__ = [
     "quotation_get_visible",
     "quotations_visible",
     "room_catch_up",
+    "room_event_presenter",
     "room_may_join",
     "viewer_for",
 ]

@@ -7,9 +7,11 @@ nothing here mutates it; events a viewer may not see give None and are not sent.
 """
 
 import copy
+from collections.abc import Callable, Iterable
 
 from django.db.models import Max
 
+from quotations.events import RoomEventKind
 from quotations.models import (
     MessageAudience,
     Quotation,
@@ -28,15 +30,39 @@ from quotations.privacy.access import (
 # A client further behind than this gets a fresh snapshot instead of a replay.
 REPLAY_LIMIT = 200
 SNAPSHOT_MESSAGES = 100
-HOTEL_OWN_EVENTS = {
-    "bid.submitted",
-    "bid.revised",
-    "bid.withdrawn",
-    "invitation.created",
-    "invitation.viewed",
-    "invitation.declined",
-    "invitation.withdrawn",
-}
+K = RoomEventKind
+HOTEL_OWN_EVENTS = frozenset(
+    {
+        K.BID_SUBMITTED,
+        K.BID_REVISED,
+        K.BID_WITHDRAWN,
+        K.INVITATION_CREATED,
+        K.INVITATION_VIEWED,
+        K.INVITATION_DECLINED,
+        K.INVITATION_WITHDRAWN,
+    }
+)
+
+# How each kind of event is shown to each kind of viewer: kind -> viewer kind -> presenter.
+# A presenter builds a NEW payload dict from the event's data, or returns None (nothing sent).
+# A kind or viewer without a presenter sees nothing. Another app registers its own kinds
+# (payments: "payment.received") from its own privacy code with `room_event_presenter`.
+EventPresenter = Callable[[Viewer, dict], dict | None]
+_PRESENTERS: dict[str, dict[ViewerKind, EventPresenter]] = {}
+
+
+def room_event_presenter(*kinds: str, viewers: Iterable[ViewerKind]) -> Callable[[EventPresenter], EventPresenter]:
+    """Register the decorated function as the presenter of `kinds` for `viewers`."""
+
+    def register(presenter: EventPresenter) -> EventPresenter:
+        for kind in kinds:
+            for viewer_kind in viewers:
+                if viewer_kind in _PRESENTERS.get(kind, {}):
+                    raise ValueError(f"{kind} already has a presenter for {viewer_kind}")
+                _PRESENTERS.setdefault(kind, {})[viewer_kind] = presenter
+        return presenter
+
+    return register
 
 
 def room_may_join(*, viewer: Viewer, quotation_id: int) -> bool:
@@ -80,44 +106,52 @@ def _message_frame(*, viewer: Viewer, data: dict) -> dict:
     return frame
 
 
-def _hotel_data(*, viewer: Viewer, kind: str, data: dict) -> dict | None:
-    if kind in HOTEL_OWN_EVENTS:
-        if data.get("hotel") not in viewer.hotel_ids:
-            return None
-        return {"revision": data["revision"]} if kind.startswith("bid.") else {}
-    if kind == "deadline.changed":
-        return {"bid_deadline": data["bid_deadline"]}
-    if kind == "status.changed":
-        if QuotationStatus.BIDDING not in (data["from"], data["to"]):
-            return None
-        return {"bidding_open": data["to"] == QuotationStatus.BIDDING}
-    return None
+@room_event_presenter(K.MESSAGE_POSTED, viewers=(ViewerKind.STAFF, ViewerKind.HOTEL, ViewerKind.CLIENT))
+def _message_posted(viewer: Viewer, data: dict) -> dict | None:
+    visible = message_visible(
+        viewer=viewer, audience=data["audience"], author_kind=data["author_kind"], hotel_id=data["hotel"]
+    )
+    return _message_frame(viewer=viewer, data=data) if visible else None
 
 
-def _client_data(*, kind: str, data: dict) -> dict | None:
-    if kind == "status.changed" and data["to"] in CLIENT_STATUSES:
-        return {"status": data["to"], "status_label": str(QuotationStatus(data["to"]).label)}
-    if kind == "payment.received":
-        return {"amount": data["amount"], "currency": data["currency"]}
-    return None
+@room_event_presenter(*(kind for kind in K if kind != K.MESSAGE_POSTED), viewers=(ViewerKind.STAFF,))
+def _everything_for_staff(viewer: Viewer, data: dict) -> dict:
+    return copy.deepcopy(data)
+
+
+@room_event_presenter(*HOTEL_OWN_EVENTS, viewers=(ViewerKind.HOTEL,))
+def _own_invitation_for_hotel(viewer: Viewer, data: dict) -> dict | None:
+    # Only its own invitation, and of its own bids only the revision number.
+    if data.get("hotel") not in viewer.hotel_ids:
+        return None
+    return {"revision": data["revision"]} if "revision" in data else {}
+
+
+@room_event_presenter(K.DEADLINE_CHANGED, viewers=(ViewerKind.HOTEL,))
+def _deadline_for_hotel(viewer: Viewer, data: dict) -> dict:
+    return {"bid_deadline": data["bid_deadline"]}
+
+
+@room_event_presenter(K.STATUS_CHANGED, viewers=(ViewerKind.HOTEL,))
+def _bidding_for_hotel(viewer: Viewer, data: dict) -> dict | None:
+    # A hotel learns only that bidding opened or closed, never where the quote went next.
+    if QuotationStatus.BIDDING not in (data["from"], data["to"]):
+        return None
+    return {"bidding_open": data["to"] == QuotationStatus.BIDDING}
+
+
+@room_event_presenter(K.STATUS_CHANGED, viewers=(ViewerKind.CLIENT,))
+def _status_for_client(viewer: Viewer, data: dict) -> dict | None:
+    if data["to"] not in CLIENT_STATUSES:
+        return None
+    return {"status": data["to"], "status_label": str(QuotationStatus(data["to"]).label)}
 
 
 def present_event(*, viewer: Viewer, event: dict) -> dict | None:
     """The frame `viewer` gets for a room event, as a new dict; None if it gets nothing."""
-    kind, data = event["kind"], event["data"]
-    if kind == "message.posted":
-        visible = message_visible(
-            viewer=viewer, audience=data["audience"], author_kind=data["author_kind"], hotel_id=data["hotel"]
-        )
-        payload = _message_frame(viewer=viewer, data=data) if visible else None
-    elif viewer.kind == ViewerKind.STAFF:
-        payload = copy.deepcopy(data)
-    elif viewer.kind == ViewerKind.HOTEL:
-        payload = _hotel_data(viewer=viewer, kind=kind, data=data)
-    elif viewer.kind == ViewerKind.CLIENT:
-        payload = _client_data(kind=kind, data=data)
-    else:
-        payload = None
+    kind = event["kind"]
+    presenter = _PRESENTERS.get(kind, {}).get(viewer.kind)
+    payload = presenter(viewer, event["data"]) if presenter is not None else None
     if payload is None:
         return None
     return {"type": "event", "seq": event["seq"], "kind": kind, "at": event["at"], "data": payload}

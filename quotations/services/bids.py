@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from quotations.errors import QuotationError
+from quotations.events import BidRevised, BidSubmitted, BidWithdrawn
 from quotations.limits import valid_until_check
 from quotations.models import (
     BidStatus,
@@ -26,9 +27,9 @@ from quotations.models import (
     RoomType,
 )
 from quotations.services.audit import quotation_log
-from quotations.services.invitations import invitation_event_data, invitation_user_may_act
+from quotations.services.invitations import invitation_user_may_act
 from quotations.services.quotations import quotation_lock
-from quotations.services.room import room_event_record
+from quotations.services.room import invitation_event, room_event_record
 from quotations.workflow import hotel_act_check
 from spirittours.geo import Currency
 
@@ -195,8 +196,9 @@ def _bid_write(
         )
         room_event_record(
             quotation=quotation,
-            kind="bid.revised" if revising else "bid.submitted",
-            data={**invitation_event_data(locked), "bid": bid.pk, "revision": bid.revision, "currency": currency},
+            event=invitation_event(
+                BidRevised if revising else BidSubmitted, locked, bid=bid.pk, revision=bid.revision, currency=currency
+            ),
         )
     return bid
 
@@ -271,8 +273,7 @@ def bid_withdraw(*, bid: HotelBid, by: User) -> HotelBid:
         )
         room_event_record(
             quotation=quotation,
-            kind="bid.withdrawn",
-            data={**invitation_event_data(locked_invitation), "bid": locked.pk, "revision": locked.revision},
+            event=invitation_event(BidWithdrawn, locked_invitation, bid=locked.pk, revision=locked.revision),
         )
     bid.refresh_from_db()
     return bid

@@ -8,18 +8,21 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from quotations.errors import QuotationError
+from quotations.events import (
+    DeadlineChanged,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationViewed,
+    InvitationWithdrawn,
+)
 from quotations.limits import bid_deadline_check
 from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
 from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
 from quotations.services.emails import email_hotel_invitation
 from quotations.services.quotations import quotation_lock, quotation_transition
-from quotations.services.room import room_event_record
+from quotations.services.room import invitation_event, room_event_record
 from quotations.workflow import Action, action_check, hotel_act_check, hotel_may_see
-
-
-def invitation_event_data(invitation: HotelInvitation) -> dict:
-    return {"invitation": invitation.pk, "hotel": invitation.hotel_id, "hotel_name": invitation.hotel.name}
 
 
 def invitation_user_may_act(*, invitation: HotelInvitation, user: User) -> bool:
@@ -80,7 +83,7 @@ def quotation_invite_hotels(
                 actor=by,
                 data={"from": previous.isoformat() if previous else None, "to": deadline.isoformat()},
             )
-            room_event_record(quotation=locked, kind="deadline.changed", data={"bid_deadline": deadline.isoformat()})
+            room_event_record(quotation=locked, event=DeadlineChanged(bid_deadline=deadline.isoformat()))
         already = set(locked.invitations.values_list("hotel_id", flat=True))
         created = []
         for hotel in hotels:
@@ -95,7 +98,7 @@ def quotation_invite_hotels(
                 actor=by,
                 data={"invitation": invitation.pk, "hotel": hotel.pk},
             )
-            room_event_record(quotation=locked, kind="invitation.created", data=invitation_event_data(invitation))
+            room_event_record(quotation=locked, event=invitation_event(InvitationCreated, invitation))
             email_hotel_invitation(invitation=invitation)
     quotation.refresh_from_db()
     return created
@@ -124,9 +127,7 @@ def invitation_mark_viewed(*, invitation: HotelInvitation, by: User) -> HotelInv
                 actor=by,
                 data={"invitation": invitation.pk},
             )
-            room_event_record(
-                quotation=invitation.quotation, kind="invitation.viewed", data=invitation_event_data(invitation)
-            )
+            room_event_record(quotation=invitation.quotation, event=invitation_event(InvitationViewed, invitation))
     invitation.refresh_from_db()
     return invitation
 
@@ -155,9 +156,7 @@ def invitation_decline(*, invitation: HotelInvitation, reason: str, by: User) ->
             data={"invitation": locked.pk, "reason": locked.decline_reason, "bids_withdrawn": withdrawn},
         )
         room_event_record(
-            quotation=quotation,
-            kind="invitation.declined",
-            data={**invitation_event_data(locked), "reason": locked.decline_reason},
+            quotation=quotation, event=invitation_event(InvitationDeclined, locked, reason=locked.decline_reason)
         )
     invitation.refresh_from_db()
     return invitation
@@ -183,6 +182,6 @@ def invitation_withdraw(*, invitation: HotelInvitation, reason: str, by: User) -
             actor=by,
             data={"invitation": locked.pk, "reason": reason.strip(), "bids_withdrawn": withdrawn},
         )
-        room_event_record(quotation=quotation, kind="invitation.withdrawn", data=invitation_event_data(locked))
+        room_event_record(quotation=quotation, event=invitation_event(InvitationWithdrawn, locked))
     invitation.refresh_from_db()
     return invitation

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from quotations.errors import QuotationError
+from quotations.events import QuoteComputed
 from quotations.models import (
     ExtraKind,
     Quotation,
@@ -185,12 +186,9 @@ def quotation_price(
         )
         room_event_record(
             quotation=locked,
-            kind="quote.computed",
-            data={
-                "pricing": pricing.pk,
-                "price_per_person": str(pricing.price_per_person),
-                "currency": pricing.currency,
-            },
+            event=QuoteComputed(
+                pricing=pricing.pk, price_per_person=str(pricing.price_per_person), currency=pricing.currency
+            ),
         )
     quotation.refresh_from_db()
     return pricing

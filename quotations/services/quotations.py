@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from quotations.errors import QuotationError
+from quotations.events import DeadlineChanged, StatusChanged
 from quotations.limits import bid_deadline_check, stays_check, travel_date_check, valid_until_check
 from quotations.models import (
     Client,
@@ -216,7 +217,7 @@ def quotation_transition(
         actor=by,
         data={"from": source, "to": target, **(data or {})},
     )
-    room_event_record(quotation=quotation, kind="status.changed", data={"from": source, "to": target})
+    room_event_record(quotation=quotation, event=StatusChanged(from_=source, to=target))
     return quotation
 
 
@@ -277,7 +278,7 @@ def quotation_extend_deadline(*, quotation: Quotation, bid_deadline: datetime.da
             actor=by,
             data={"from": previous.isoformat() if previous else None, "to": bid_deadline.isoformat()},
         )
-        room_event_record(quotation=locked, kind="deadline.changed", data={"bid_deadline": bid_deadline.isoformat()})
+        room_event_record(quotation=locked, event=DeadlineChanged(bid_deadline=bid_deadline.isoformat()))
     quotation.refresh_from_db()
     return quotation
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from quotations.errors import QuotationError
+from quotations.events import InvitationPayload, MessagePosted, RoomPayload
 from quotations.models import (
     AuthorKind,
     Hotel,
@@ -42,16 +43,25 @@ def room_event_publish(*, event: RoomEvent) -> None:
         logger.warning("room event %s#%s not published", event.quotation_id, event.seq, exc_info=True)
 
 
-def room_event_record(*, quotation: Quotation, kind: str, data: dict) -> RoomEvent:
-    """Append an event to the quotation's room; call inside the transaction of the change."""
+def room_event_record(*, quotation: Quotation, event: RoomPayload) -> RoomEvent:
+    """Append an event to the quotation's room; call inside the transaction of the change.
+
+    The event's class names its kind; its fields are the payload every viewer's
+    frame is built from (quotations/privacy/room.py).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("room_event_record must run inside the transaction of the change")
     # The quotation's row lock orders the sequence numbers of concurrent writers.
     Quotation.objects.select_for_update().filter(pk=quotation.pk).values_list("pk", flat=True).first()
     last = RoomEvent.objects.filter(quotation_id=quotation.pk).aggregate(last=Max("seq"))["last"] or 0
-    event = RoomEvent.objects.create(quotation_id=quotation.pk, seq=last + 1, kind=kind, data=data)
-    transaction.on_commit(lambda: room_event_publish(event=event))
-    return event
+    row = RoomEvent.objects.create(quotation_id=quotation.pk, seq=last + 1, kind=event.kind, data=event.data())
+    transaction.on_commit(lambda: room_event_publish(event=row))
+    return row
+
+
+def invitation_event(cls: type[InvitationPayload], invitation: HotelInvitation, **fields) -> InvitationPayload:
+    """An invitation's or a bid's event: which invitation and hotel, for staff and that hotel."""
+    return cls(invitation=invitation.pk, hotel=invitation.hotel_id, hotel_name=invitation.hotel.name, **fields)
 
 
 def _author_kind(user: User) -> str:
@@ -103,16 +113,15 @@ def message_post(
         )
         room_event_record(
             quotation=quotation,
-            kind="message.posted",
-            data={
-                "message": message.pk,
-                "author_kind": kind,
-                "author_name": author.get_full_name() or author.email,
-                "audience": audience,
-                "hotel": hotel.pk if hotel else None,
-                "hotel_name": hotel.name if hotel else None,
-                "body": body,
-                "sent_at": message.created_at.isoformat(),
-            },
+            event=MessagePosted(
+                message=message.pk,
+                author_kind=kind,
+                author_name=author.get_full_name() or author.email,
+                audience=audience,
+                hotel=hotel.pk if hotel else None,
+                hotel_name=hotel.name if hotel else None,
+                body=body,
+                sent_at=message.created_at.isoformat(),
+            ),
         )
     return message

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from accounts.factories import ClientContactFactory, HotelUserFactory
 from quotations.errors import QuotationError
+from quotations.events import StatusChanged
 from quotations.factories import HotelFactory, quotation_make
 from quotations.models import RoomEvent, RoomMessage
 from quotations.services import invitation_withdraw, message_post, room_event_record
@@ -24,7 +25,7 @@ def test_room_event_outside_a_transaction_is_refused():
     quotation = quotation_make()
     events = RoomEvent.objects.count()
     with pytest.raises(RuntimeError):
-        room_event_record(quotation=quotation, kind="status.changed", data={})
+        room_event_record(quotation=quotation, event=StatusChanged(from_="draft", to="bidding"))
     assert RoomEvent.objects.count() == events
 
 
