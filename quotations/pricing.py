@@ -96,14 +96,29 @@ def offer_stay_cost(*, offer: Offer, stay: StayNeed, rooms: dict[str, int], fact
     return total
 
 
-def _rank(choice: StayChoice) -> tuple:
+def offer_valid_on(*, offer: Offer, on: datetime.date) -> bool:
+    """An offer counts through the whole of its last valid day."""
+    return on <= offer.valid_until
+
+
+def offer_rank(choice: StayChoice) -> tuple:
+    """The order of "which bid is best" for a stay: the lower, the better.
+
+    Cheapest first; on equal cost the hotel with more stars, then the earlier
+    bid, then the lower bid id, so that the order is total and never depends
+    on the order the offers came in.
+    """
     return (choice.cost, -choice.offer.hotel_stars, choice.offer.submitted_at, choice.offer.bid_id)
 
 
 def stay_candidates(
     *, stay: StayNeed, offers: list[Offer], rooms: dict[str, int], factor_for: Callable[[str], Decimal | None]
 ) -> list[StayChoice]:
-    """Complete offers for one stay, best first."""
+    """Complete offers for one stay, best first (see `offer_rank`).
+
+    Offers whose currency has no conversion factor are left out. The first is
+    the one the automatic quotation chooses unless staff override it.
+    """
     candidates = []
     for offer in offers:
         factor = factor_for(offer.currency)
@@ -112,7 +127,7 @@ def stay_candidates(
         cost = offer_stay_cost(offer=offer, stay=stay, rooms=rooms, factor=factor)
         if cost is not None:
             candidates.append(StayChoice(stay=stay, offer=offer, factor=factor, cost=cost, overridden=False))
-    return sorted(candidates, key=_rank)
+    return sorted(candidates, key=offer_rank)
 
 
 def price_compute(

@@ -18,7 +18,7 @@ from quotations.models import (
     QuotationStatus,
     RoomType,
 )
-from quotations.pricing import Offer, StayNeed, cents
+from quotations.pricing import Offer, StayNeed, cents, offer_valid_on, stay_candidates
 
 
 def quotation_ids_bidding_past_deadline() -> list[int]:
@@ -64,35 +64,40 @@ def exchange_factors(*, currencies: set[str], quote: str, on: datetime.date) -> 
     return {currency: exchange_factor(base=currency, quote=quote, on=on) for currency in currencies}
 
 
-def offer_list_valid(*, quotation: Quotation, on: datetime.date) -> list[Offer]:
-    """Active bids of invitations still standing, valid on `on` (expired bids are excluded)."""
-    bids = (
-        HotelBid.objects.filter(
-            invitation__quotation=quotation,
-            status=BidStatus.ACTIVE,
-            valid_until__gte=on,
-        )
+def bid_list_standing(*, quotation: Quotation) -> list[HotelBid]:
+    """Active bids of invitations still standing (not declined, not withdrawn), oldest first.
+
+    Expired bids are included: the pricing leaves them out (`offer_valid_on`),
+    the comparison lists them apart.
+    """
+    return list(
+        HotelBid.objects.filter(invitation__quotation=quotation, status=BidStatus.ACTIVE)
         .exclude(invitation__status__in=[InvitationStatus.DECLINED, InvitationStatus.WITHDRAWN])
         .select_related("invitation__hotel")
         .prefetch_related("lines")
         .order_by("created_at", "pk")
     )
-    return [
-        Offer(
-            bid_id=bid.pk,
-            invitation_id=bid.invitation_id,
-            hotel_id=bid.invitation.hotel_id,
-            hotel_name=bid.invitation.hotel.name,
-            hotel_stars=bid.invitation.hotel.stars,
-            submitted_at=bid.created_at,
-            valid_until=bid.valid_until,
-            currency=bid.currency,
-            lines={
-                (line.stay_id, line.room_type): (line.nightly_rate, line.rooms_available) for line in bid.lines.all()
-            },
-        )
-        for bid in bids
-    ]
+
+
+def offer_from_bid(bid: HotelBid) -> Offer:
+    """The pricing's plain view of a bid (its lines prefetched)."""
+    return Offer(
+        bid_id=bid.pk,
+        invitation_id=bid.invitation_id,
+        hotel_id=bid.invitation.hotel_id,
+        hotel_name=bid.invitation.hotel.name,
+        hotel_stars=bid.invitation.hotel.stars,
+        submitted_at=bid.created_at,
+        valid_until=bid.valid_until,
+        currency=bid.currency,
+        lines={(line.stay_id, line.room_type): (line.nightly_rate, line.rooms_available) for line in bid.lines.all()},
+    )
+
+
+def offer_list_valid(*, quotation: Quotation, on: datetime.date) -> list[Offer]:
+    """Standing active bids valid on `on`, as offers for the pricing."""
+    offers = (offer_from_bid(bid) for bid in bid_list_standing(quotation=quotation))
+    return [offer for offer in offers if offer_valid_on(offer=offer, on=on)]
 
 
 def stay_needs(*, quotation: Quotation) -> list[StayNeed]:
@@ -114,33 +119,41 @@ def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
     """Side-by-side active bids per stay and room type, in the quotation's currency.
 
     Expired bids and bids in a currency without an exchange rate are listed
-    apart as excluded; the cheapest rate per room type and the cheapest
-    complete offer per stay are marked; bids expiring within 7 days flagged.
+    apart as excluded; the cheapest rate per room type is marked, and per stay
+    the best offer as the pricing ranks it (`stay_candidates`, with the same
+    validity and conversion as the automatic quotation on `on`), so the bid
+    marked best is the one the pricing chooses. Bids expiring within 7 days
+    are flagged.
     """
-    bids = list(
-        HotelBid.objects.filter(invitation__quotation=quotation, status=BidStatus.ACTIVE)
-        .exclude(invitation__status__in=[InvitationStatus.DECLINED, InvitationStatus.WITHDRAWN])
-        .select_related("invitation__hotel")
-        .prefetch_related("lines")
-        .order_by("created_at", "pk")
-    )
+    bids = bid_list_standing(quotation=quotation)
+    offers = {bid.pk: offer_from_bid(bid) for bid in bids}
     factors = exchange_factors(currencies={bid.currency for bid in bids}, quote=quotation.currency, on=on)
     rooms = {room: count for room, count in quotation.room_mix.items() if count}
     result = []
     for stay in quotation.stays.order_by("position"):
-        rows, excluded = [], []
+        compared, excluded = [], []
         for bid in bids:
+            offer = offers[bid.pk]
+            if not any(stay_id == stay.pk for stay_id, _room in offer.lines):
+                continue
+            if not offer_valid_on(offer=offer, on=on):
+                excluded.append({"hotel_name": offer.hotel_name, "bid_id": bid.pk, "reason": "expired"})
+            elif factors.get(bid.currency) is None:
+                excluded.append({"hotel_name": offer.hotel_name, "bid_id": bid.pk, "reason": "no_rate"})
+            else:
+                compared.append(bid)
+        ranked = stay_candidates(
+            stay=StayNeed(stay_id=stay.pk, city=stay.city, nights=stay.nights),
+            offers=[offers[bid.pk] for bid in compared],
+            rooms=quotation.room_mix,
+            factor_for=factors.get,
+        )
+        costs = {choice.offer.bid_id: choice.cost for choice in ranked}
+        best = ranked[0].offer.bid_id if ranked else None
+        rows = []
+        for bid in compared:
+            factor = factors[bid.currency]
             lines = {line.room_type: line for line in bid.lines.all() if line.stay_id == stay.pk}
-            if not lines:
-                continue
-            hotel = bid.invitation.hotel
-            if bid.valid_until < on:
-                excluded.append({"hotel_name": hotel.name, "bid_id": bid.pk, "reason": "expired"})
-                continue
-            factor = factors.get(bid.currency)
-            if factor is None:
-                excluded.append({"hotel_name": hotel.name, "bid_id": bid.pk, "reason": "no_rate"})
-                continue
             rates = {}
             for room, count in rooms.items():
                 line = lines.get(room)
@@ -155,12 +168,7 @@ def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
                         "cheapest": False,
                     }
                 )
-            complete = all(rate is not None and rate["enough"] for rate in rates.values())
-            total = (
-                cents(sum(rates[room]["converted"] * count * stay.nights for room, count in rooms.items()))
-                if complete
-                else None
-            )
+            hotel = bid.invitation.hotel
             rows.append(
                 {
                     "bid_id": bid.pk,
@@ -172,20 +180,17 @@ def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
                     "valid_until": bid.valid_until,
                     "expiring_soon": bid.valid_until <= on + EXPIRING_SOON,
                     "rates": rates,
-                    "complete": complete,
-                    "total": total,
-                    "cheapest_total": False,
+                    "complete": bid.pk in costs,
+                    "total": cents(costs[bid.pk]) if bid.pk in costs else None,
+                    "cheapest_total": bid.pk == best,
                 }
             )
         for room in rooms:
             offered = [row["rates"][room] for row in rows if row["rates"][room] is not None]
             if offered:
-                best = min(rate["converted"] for rate in offered)
+                lowest = min(rate["converted"] for rate in offered)
                 for rate in offered:
-                    rate["cheapest"] = rate["converted"] == best
-        totals = [row["total"] for row in rows if row["total"] is not None]
-        for row in rows:
-            row["cheapest_total"] = bool(totals) and row["total"] == min(totals)
+                    rate["cheapest"] = rate["converted"] == lowest
         result.append(
             {
                 "stay_id": stay.pk,

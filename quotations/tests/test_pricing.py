@@ -1,9 +1,10 @@
 """The automatic quotation's arithmetic, against figures worked out by hand."""
 
 import datetime
+import itertools
 from decimal import Decimal
 
-from quotations.pricing import Offer, StayNeed, price_compute
+from quotations.pricing import Offer, StayNeed, offer_rank, offer_valid_on, price_compute, stay_candidates
 
 T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC)
 VALID = datetime.date(2027, 1, 31)
@@ -115,3 +116,18 @@ def test_quote_is_valid_no_longer_than_the_earliest_chosen_bid():
     result = compute([offer(1), granada_offer], stays=(SEVILLA, granada))
     assert result.bids_valid_until == datetime.date(2026, 12, 15)
     assert result.hotel_cost_total == Decimal("4868.50")  # 3058.50 + (140 + 765) × 2
+
+
+def test_ranking_does_not_depend_on_the_order_offers_come_in():
+    # Same cost for all four; stars first, then the earlier bid, then the lower id
+    offers = [offer(4, minutes=0), offer(3, stars=5, minutes=10), offer(2, minutes=0), offer(1, minutes=5)]
+    for ordering in itertools.permutations(offers):
+        ranked = stay_candidates(stay=SEVILLA, offers=list(ordering), rooms=ROOMS, factor_for={"EUR": Decimal(1)}.get)
+        assert [choice.offer.bid_id for choice in ranked] == [3, 2, 4, 1]
+    assert offer_rank(ranked[0]) < offer_rank(ranked[1])
+
+
+def test_offer_counts_through_its_last_valid_day():
+    last_day = offer(1, valid=VALID)
+    assert offer_valid_on(offer=last_day, on=VALID) is True
+    assert offer_valid_on(offer=last_day, on=VALID + datetime.timedelta(days=1)) is False
