@@ -1,11 +1,16 @@
-"""Admin for the custom user: people log in with their email, there is no username."""
+"""Admin for the custom user (people log in with their email, there is no username) and for
+the failed logins that lock an email out."""
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from accounts.services import login_attempts_clear
 
 
 class UserRoleRulesMixin:
@@ -78,3 +83,25 @@ class UserAdmin(auth_admin.UserAdmin):
             },
         ),
     )
+
+
+# django-axes registers its own admin for failed logins on import; ours adds the verb staff need.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """Failed logins per email and client address. A pair at the failure limit is locked out;
+    unlocking deletes its row, so the next login starts counting from zero."""
+
+    actions = [*AccessAttemptAdmin.actions, "unlock"]
+
+    @admin.action(description=_("Unlock the selected logins"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        self.log_deletions(request, list(queryset))
+        count = login_attempts_clear(attempts=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d login unlocked.", "%(count)d logins unlocked.", count) % {"count": count},
+            messages.SUCCESS,
+        )

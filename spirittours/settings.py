@@ -8,6 +8,7 @@ provider; the README lists every variable.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "anymail",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into accounts.throttling's page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "spirittours.urls"
@@ -223,6 +227,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes, accounts/throttling.py): after AXES_FAILURE_LIMIT wrong passwords
+# for one email from one client address, that pair is refused for AXES_COOLOFF_MINUTES (0: until
+# staff unlock it in the admin, "Access attempts").
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+_axes_cooloff_minutes = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_axes_cooloff_minutes) if _axes_cooloff_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+# Reverse proxies in front of the web server that append the client's address to X-Forwarded-For.
+# 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored (a client could write anything there).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Staff below this permission level do not see hotel net rates' margins.
 MARGIN_VISIBLE_FROM_LEVEL = env.int("MARGIN_VISIBLE_FROM_LEVEL", default=5)
