@@ -151,16 +151,21 @@ if REDIS_URL:
         }
     else:
         # One Redis PUBLISH per room event, fanned out inside each web process: see
-        # docs/PERFORMANCE.md for why this is the default.
+        # docs/PERFORMANCE.md for why this is the default. Whatever is published while
+        # a process is cut off from Redis is lost to it; once it is back, every socket
+        # gets "layer.reconnected" and catches up from the database.
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [_redis_host], "prefix": "spirittours"},
+                "BACKEND": "spirittours.channel_layers.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": "spirittours", "on_reconnect": "layer.reconnected"},
             }
         }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Each room socket reads its room's latest sequence number this often and catches
+# up if it is behind, so a quiet socket notices events the channel layer lost.
+ROOM_HEARTBEAT_SECONDS = env.float("ROOM_HEARTBEAT_SECONDS", default=15)
 
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "broker"

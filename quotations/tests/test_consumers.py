@@ -4,18 +4,23 @@ Service calls run inside `django_capture_on_commit_callbacks(execute=True)` so
 that the after-commit publish really happens, as it does in production.
 """
 
+import asyncio
 import datetime
+import json
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from accounts.factories import ClientContactFactory, HotelUserFactory
-from quotations.factories import ClientFactory, HotelFactory, bid_lines_full
+from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
+from quotations import consumers
+from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make
 from quotations.models import HotelBid, InvitationStatus, RoomEvent
 from quotations.services import (
     bid_revise,
@@ -24,6 +29,7 @@ from quotations.services import (
     quotation_extend_deadline,
     quotation_price,
     quotation_send,
+    room_group,
 )
 from quotations.tests.conftest import HOTELS
 from spirittours.asgi import application
@@ -34,6 +40,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
 TIMEOUT = 3
+
+
+@pytest.fixture(autouse=True)
+def _no_heartbeat_unless_asked(settings):
+    # A heartbeat frame in the middle of a scenario would be noise; the tests of the
+    # heartbeat set their own interval.
+    settings.ROOM_HEARTBEAT_SECONDS = 3600
 
 
 def _cookie_for(user) -> tuple[bytes, bytes]:
@@ -184,7 +197,9 @@ def _sockets(r, *keys):
 async def _join_all(sockets):
     for socket in sockets:
         assert (await socket.connect())[0]
-        assert (await socket.receive())["type"] == "snapshot"
+        snapshot = await socket.receive()
+        assert snapshot["type"] == "snapshot"
+        socket.last_seq = snapshot["seq"]
 
 
 def test_bid_frames_are_filtered_per_viewer(room):
@@ -386,6 +401,246 @@ def test_redis_layer_shared_dict_never_leaks_between_viewers(room, settings, bac
         assert all(set(f["data"]) >= {"hotel", "hotel_name", "bid", "revision", "currency"} for f in staff_frames)
         assert await boreal.nothing() and await aurora.nothing()
         for socket in (boreal, staff, aurora):
+            await socket.close()
+
+    run(scenario)
+
+
+# --- Frames from the browser ------------------------------------------------------------
+
+
+@pytest.fixture
+def draft_room():
+    staff = StaffFactory()
+    return SimpleNamespace(quotation=quotation_make(owner=staff), staff=staff)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        pytest.param({"bytes": b"\x00\x01binary"}, 4400, id="binary"),
+        pytest.param({"text": "not json"}, 4400, id="not json"),
+        pytest.param({"text": ""}, 4400, id="empty"),
+        pytest.param({"text": "[1, 2, 3]"}, 4400, id="json but not an object"),
+        pytest.param({"text": json.dumps({"type": "ping", "pad": "x" * 4096})}, 4413, id="over 4 KiB"),
+        pytest.param(
+            {"text": json.dumps({"type": "ping", "pad": "ñ" * 2100}, ensure_ascii=False)},
+            4413,
+            id="2,100 characters but over 4 KiB in UTF-8",
+        ),
+    ],
+)
+def test_a_bad_frame_closes_the_socket_with_its_code(draft_room, frame, code):
+    # given: a joined socket
+    socket = Socket(draft_room.quotation.pk, draft_room.staff)
+
+    async def scenario():
+        await socket.connect()
+        assert (await socket.receive())["type"] == "snapshot"
+        # when: the frame as daphne hands it over (send_to cannot send an empty text)
+        await socket.communicator.send_input({"type": "websocket.receive", **frame})
+        # then: the next and only output is the close, and the consumer ends without raising
+        assert await socket.receive_output() == {"type": "websocket.close", "code": code}
+        await socket.close()  # re-raises anything the consumer raised
+        assert socket.communicator.future.exception() is None
+
+    run(scenario)
+
+
+def test_unknown_frames_are_ignored_and_ping_is_answered(draft_room):
+    socket = Socket(draft_room.quotation.pk, draft_room.staff)
+
+    async def scenario():
+        await socket.connect()
+        await socket.receive()
+        for content in ({"type": "subscribe", "room": 7}, {"no": "type"}, {"type": "ping"}):
+            await socket.communicator.send_json_to(content)
+        assert await socket.receive() == {"type": "pong"}  # the first answer is the ping's
+        assert await socket.nothing()
+        await socket.close()
+
+    run(scenario)
+
+
+# --- Lost channel-layer messages --------------------------------------------------------
+
+CEILING = 30  # seconds, for waits on the heartbeat; CI shares two cores
+
+
+@pytest.fixture
+def lossy_layer(monkeypatch):
+    """The channel layer loses group messages while `losing` is set, as Redis does
+    during an outage; `deliver` sends a message anyway (late, or a layer's notice)."""
+    layer = get_channel_layer()
+    deliver = layer.group_send
+    state = SimpleNamespace(losing=False, lost=[], deliver=deliver)
+
+    async def group_send(group, message):
+        if state.losing:
+            state.lost.append(message)
+            return
+        await deliver(group, message)
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    return state
+
+
+@pytest.fixture
+def catch_ups(monkeypatch):
+    """Every database read the consumer makes to catch up, by kind."""
+    calls = []
+    catch_up, latest = consumers.room_catch_up, consumers._room_latest_seq
+
+    def counted_catch_up(**kwargs):
+        calls.append("catch_up")
+        return catch_up(**kwargs)
+
+    def counted_latest(quotation_id):
+        calls.append("latest")
+        return latest(quotation_id)
+
+    monkeypatch.setattr(consumers, "room_catch_up", counted_catch_up)
+    monkeypatch.setattr(consumers, "_room_latest_seq", counted_latest)
+    return calls
+
+
+def _post(r, body, audience="hotels", hotel=None, author=None):
+    return r.committed(
+        lambda: message_post(quotation=r.quotation, author=author or r.staff, body=body, audience=audience, hotel=hotel)
+    )
+
+
+def _event_bodies(frames):
+    return [(f["seq"], f["after"], f["data"].get("body")) for f in frames if f["type"] == "event"]
+
+
+def test_in_order_events_read_nothing_and_a_hole_in_the_numbers_is_filled_from_the_database(
+    room, lossy_layer, catch_ups
+):
+    r = room
+    staff, boreal = _sockets(r, "staff", "boreal")
+
+    async def scenario():
+        await _join_all([staff, boreal])
+        start = staff.last_seq
+        del catch_ups[:]
+        # given: an event delivered in order costs no database read
+        await _post(r, "Uno")
+        assert [(await s.receive())["data"]["body"] for s in (staff, boreal)] == ["Uno", "Uno"]
+        assert catch_ups == []
+
+        # when: the next event is lost on the way and the one after it arrives
+        lossy_layer.losing = True
+        await _post(r, "Dos")
+        lossy_layer.losing = False
+        await _post(r, "Tres", audience="client")  # not Boreal's business
+
+        # then: each socket fills the hole from the database, in order, once
+        staff_frames = [await staff.receive(), await staff.receive()]
+        boreal_frame = await boreal.receive()
+        assert _event_bodies(staff_frames) == [(start + 2, start + 1, "Dos"), (start + 3, start + 2, "Tres")]
+        assert _event_bodies([boreal_frame]) == [(start + 2, start + 1, "Dos")]
+        assert catch_ups == ["catch_up", "catch_up"]
+
+        # and the lost message, should it turn up late, is not shown twice
+        (late,) = lossy_layer.lost
+        await lossy_layer.deliver(room_group(r.quotation.pk), late)
+        assert await staff.nothing() and await boreal.nothing()
+        for socket in (staff, boreal):
+            await socket.close()
+
+    run(scenario)
+
+
+def test_the_layers_reconnect_notice_replays_what_was_lost_per_viewer(room, lossy_layer):
+    r = room
+    staff, aurora, boreal = _sockets(r, "staff", "aurora", "boreal")
+
+    async def scenario():
+        await _join_all([staff, aurora, boreal])
+        start = staff.last_seq
+        # given: two events lost while Redis was away
+        lossy_layer.losing = True
+        await _post(r, "Para Aurora", audience="hotel", hotel=r.hotels["aurora"])
+        await _post(r, "Para todos")
+        lossy_layer.losing = False
+        assert await staff.nothing() and await aurora.nothing() and await boreal.nothing()
+
+        # when: the layer tells every consumer it is connected again
+        await lossy_layer.deliver(room_group(r.quotation.pk), {"type": "layer.reconnected"})
+
+        # then
+        assert _event_bodies([await staff.receive(), await staff.receive()]) == [
+            (start + 1, start, "Para Aurora"),
+            (start + 2, start + 1, "Para todos"),
+        ]
+        assert _event_bodies([await aurora.receive(), await aurora.receive()]) == [
+            (start + 1, start, "Para Aurora"),
+            (start + 2, start + 1, "Para todos"),
+        ]
+        assert _event_bodies([await boreal.receive()]) == [(start + 2, start, "Para todos")]
+        assert await staff.nothing() and await aurora.nothing() and await boreal.nothing()
+        for socket in (staff, aurora, boreal):
+            await socket.close()
+
+    run(scenario)
+
+
+def test_a_hotel_withdrawn_during_the_gap_is_closed_not_caught_up(room, lossy_layer):
+    r = room
+    aurora, boreal = _sockets(r, "aurora", "boreal")
+
+    async def scenario():
+        await _join_all([aurora, boreal])
+        lossy_layer.losing = True
+        await r.committed(
+            lambda: invitation_withdraw(invitation=r.invitations["aurora"], reason="Sin respuesta", by=r.staff)
+        )
+        await _post(r, "Solo quedan cuatro hoteles")
+        lossy_layer.losing = False
+        await lossy_layer.deliver(room_group(r.quotation.pk), {"type": "layer.reconnected"})
+        assert await aurora.receive_output() == {"type": "websocket.close", "code": 4403}
+        assert (await boreal.receive())["data"]["body"] == "Solo quedan cuatro hoteles"
+        await boreal.close()
+
+    run(scenario)
+
+
+async def _until_heartbeat(socket: "Socket", seq: int) -> list[dict]:
+    """Frames up to and including the first heartbeat at `seq` or later."""
+    frames = []
+    async with asyncio.timeout(CEILING):
+        while not frames or frames[-1]["type"] != "heartbeat" or frames[-1]["seq"] < seq:
+            frames.append(await socket.communicator.receive_json_from(timeout=CEILING))
+    return frames
+
+
+def test_the_heartbeat_catches_up_a_quiet_socket(room, lossy_layer, settings, catch_ups):
+    settings.ROOM_HEARTBEAT_SECONDS = 0.2
+    r = room
+    staff, aurora, boreal = _sockets(r, "staff", "aurora", "boreal")
+
+    async def scenario():
+        await _join_all([staff, aurora, boreal])
+        start = staff.last_seq
+        # given: the last event of a quiet spell is lost; nothing comes after it
+        lossy_layer.losing = True
+        await _post(r, "Último aviso", audience="hotel", hotel=r.hotels["aurora"])
+
+        # then: within a beat each socket is served up to it, from the database
+        staff_frames, aurora_frames, boreal_frames = [
+            await _until_heartbeat(socket, start + 1) for socket in (staff, aurora, boreal)
+        ]
+        for frames in (staff_frames, aurora_frames):
+            assert _event_bodies(frames) == [(start + 1, start, "Último aviso")]
+            assert frames[-1] == {"type": "heartbeat", "seq": start + 1, "after": start + 1}
+        # Boreal may not read it: its heartbeat moves it past the event, and it is no gap
+        assert _event_bodies(boreal_frames) == []
+        assert boreal_frames[-1] == {"type": "heartbeat", "seq": start + 1, "after": start}
+        # every beat before it found nothing new and sent only itself
+        assert all(f == {"type": "heartbeat", "seq": start, "after": start} for f in boreal_frames[:-1])
+        assert catch_ups.count("catch_up") == 3 + 3  # one on joining and one on catching up, per socket
+        for socket in (staff, aurora, boreal):
             await socket.close()
 
     run(scenario)
