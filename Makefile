@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 WEB_HOST ?= 127.0.0.1
 WEB_PORT ?= 8000
-export WEB_HOST WEB_PORT
+# A development setup: DEBUG on (settings default it to off) unless the environment says otherwise.
+DEBUG ?= true
+export WEB_HOST WEB_PORT DEBUG
 
 .PHONY: run test lint deps dev-deps migrate seed clean
 

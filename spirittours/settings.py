@@ -21,7 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of the embedded default: SQLite file, broker folder, dev key.
 VAR_DIR = Path(env.str("SPIRITTOURS_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` and the tests (spirittours/settings_test.py) turn it on.
+DEBUG = env.bool("DEBUG", default=False)
 
 
 def _secret_key() -> str:
@@ -29,7 +30,9 @@ def _secret_key() -> str:
     if key:
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is False.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is False. For development, set DEBUG=true (make run does)."
+        )
     # Development only: one random key per checkout, kept so sessions survive restarts.
     key_file = VAR_DIR / "dev_secret_key"
     if not key_file.exists():

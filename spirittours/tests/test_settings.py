@@ -39,7 +39,7 @@ def test_embedded_defaults_need_no_services(tmp_path):
         "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], "
         "s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL, s.TIME_ZONE, s.USE_TZ)"
     )
-    result = _django({"SPIRITTOURS_VAR_DIR": str(tmp_path)}, code)
+    result = _django({"DEBUG": "true", "SPIRITTOURS_VAR_DIR": str(tmp_path)}, code)  # as `make run` sets it
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
@@ -50,6 +50,39 @@ def test_embedded_defaults_need_no_services(tmp_path):
         "True",
     ]
     assert (tmp_path / "dev_secret_key").exists()
+
+
+def test_debug_is_off_unless_turned_on(tmp_path):
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, len(s.ALLOWED_HOSTS), s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    )
+    result = _django({"SECRET_KEY": "x" * 50, "SPIRITTOURS_VAR_DIR": str(tmp_path)}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "0", "True", "True", "True"]
+    assert not (tmp_path / "dev_secret_key").exists()
+
+
+def test_without_debug_or_a_secret_key_the_process_refuses_to_start(tmp_path):
+    result = _django({"SPIRITTOURS_VAR_DIR": str(tmp_path)}, "print('started')")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is False. For development, set DEBUG=true" in result.stderr
+    assert "started" not in result.stdout
+    assert not (tmp_path / "dev_secret_key").exists()
+
+
+@pytest.mark.parametrize(("environment", "expected"), [({}, "true"), ({"DEBUG": "False"}, "False")])
+def test_make_turns_debug_on_unless_the_environment_says_otherwise(environment, expected):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    result = subprocess.run(
+        ["make", "-s", "--no-print-directory", "--eval", "show-debug: ; @echo $$DEBUG", "show-debug"],  # noqa: S607
+        cwd=ROOT,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (0, expected + "\n"), result.stderr
 
 
 def _production(tmp_path, **overrides: str) -> dict[str, str]:
