@@ -47,6 +47,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import translation
 
+from quotations.events import RoomEventKind
 from quotations.models import RoomEvent
 from quotations.privacy import ViewerKind, present_event, room_catch_up, room_may_join, viewer_for
 from quotations.services import room_group
@@ -185,7 +186,7 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
                 return
             if (
                 self.viewer.kind == ViewerKind.HOTEL
-                and event["kind"] == "invitation.withdrawn"
+                and event["kind"] == RoomEventKind.INVITATION_WITHDRAWN
                 and event["data"].get("hotel") in self.viewer.hotel_ids
                 and not await database_sync_to_async(room_may_join)(viewer=self.viewer, quotation_id=self.quotation_id)
             ):
