@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "spirittours.context_processors.site_nav",
             ],
         },
     },
@@ -235,6 +236,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Builds `request.viewer` for pages behind spirittours.access: what the privacy rules know of a user.
+VIEWER_FACTORY = "quotations.privacy.viewer_for"
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes requires: refuses a locked-out login before any password is checked.
     "axes.backends.AxesStandaloneBackend",

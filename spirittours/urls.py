@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from quotations.urls import client_patterns, portal_patterns, staff_patterns
-from quotations.views.home import home
+from spirittours.areas import area_urlpatterns
+from spirittours.views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -12,7 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("anymail/", include("notifications.urls")),
-    path("portal/", include(portal_patterns)),
-    path("client/", include(client_patterns)),
-    path("staff/", include(staff_patterns)),
+    # The staff workspace, client pages, hotel portal...: every app's areas.py.
+    *area_urlpatterns(),
 ]

@@ -16,7 +16,7 @@ from quotations.privacy import (
     quotation_get_visible,
 )
 from quotations.services import message_post, quotation_approve, quotation_decline, quotation_request_changes
-from quotations.views.access import client_required
+from spirittours.access import client_required
 from spirittours.web import action_submit, form_submit
 
 

@@ -24,7 +24,7 @@ from quotations.services import (
     invitation_mark_viewed,
     message_post,
 )
-from quotations.views.access import hotel_required
+from spirittours.access import hotel_required
 from spirittours.web import action_submit, form_submit
 
 

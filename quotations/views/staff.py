@@ -48,7 +48,7 @@ from quotations.services import (
     quotation_price_preview,
     quotation_send,
 )
-from quotations.views.access import staff_required
+from spirittours.access import staff_required
 from spirittours.web import action_submit, form_add_domain_error, form_submit
 
 PAGE_SIZE = 25
