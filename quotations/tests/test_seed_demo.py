@@ -1,18 +1,22 @@
 """`seed_demo`: a believable dataset built through the services, safe to run twice."""
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import Role, User
 from quotations import demo
-from quotations.demo_data import DEMO_PASSWORD
+from quotations.demo_data import CLIENTS, DEMO_PASSWORD, HOTELS
 from quotations.demo_trips import TRIPS
 from quotations.models import (
     BidStatus,
@@ -27,18 +31,21 @@ from quotations.models import (
 )
 
 EMAIL = re.compile(r"\S+@\S+\.example")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _development_site(settings):
+    # Django runs tests with DEBUG=False; the demo is for the development default, DEBUG=True.
+    settings.DEBUG = True
     # The demo hashes one password; the production hasher would only make this slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _seed() -> str:
+def _seed(*args: str) -> str:
     out = StringIO()
     with translation.override("en"):  # the assertions read the English output
-        call_command("seed_demo", stdout=out, no_color=True)
+        call_command("seed_demo", *args, stdout=out, stderr=StringIO(), no_color=True)
     return out.getvalue()
 
 
@@ -168,3 +175,89 @@ def test_seed_demo_failing_halfway_leaves_nothing_behind(monkeypatch):
     assert User.objects.count() == 0
     assert Quotation.objects.count() == 0
     assert QuotationLog.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_the_headline_the_logins_and_the_counts():
+    output = _seed()
+
+    by_status = Counter(plan.path[-1] if plan.path else QuotationStatus.DRAFT for plan in TRIPS)
+    with translation.override("en"):
+        labels = {status: str(status.label) for status in QuotationStatus}
+    width = max(len(label) for label in labels.values())
+    assert output.splitlines() == [
+        "Demo data ready: 23 quotations created by this run.",
+        "",
+        "Logins",
+        "  Role                  Email                              Password        ",
+        "  --------------------  ---------------------------------  ----------------",
+        "  Director (superuser)  direccion@spirittours.example      spirit-demo-2026",
+        "  Sales agent           agente@spirittours.example         spirit-demo-2026",
+        "  Client contact        grupos@parroquiatriana.example     spirit-demo-2026",
+        "  Hotel user            reservas@hotelalfonsoxiii.example  spirit-demo-2026",
+        "",
+        "In the database",
+        f"  Clients: {len(CLIENTS)}",
+        f"  Hotels: {len(HOTELS)}",
+        "  Quotations by status:",
+        *(f"    {labels[status].ljust(width)}  {by_status[status]}" for status in QuotationStatus),
+        f"    {'Total'.ljust(width)}  {len(TRIPS)}",
+    ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_when_debug_is_false_and_writes_nothing(settings):
+    settings.DEBUG = False
+    before = _snapshot()
+
+    with pytest.raises(CommandError) as refused:
+        _seed()
+
+    assert str(refused.value) == (
+        "DEBUG is False: refusing to load demo users, a superuser among them, whose password is published. "
+        "Nothing was written. Add --allow-production if this is really a demo site."
+    )
+    assert _snapshot() == before
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_with_allow_production_seeds_and_warns(settings):
+    settings.DEBUG = False
+    out, err = StringIO(), StringIO()
+
+    with translation.override("en"):
+        call_command("seed_demo", "--allow-production", stdout=out, stderr=err, no_color=True)
+
+    assert User.objects.filter(is_superuser=True).count() == 1
+    assert Quotation.objects.count() == len(TRIPS)
+    assert "23 quotations created by this run" in out.getvalue()
+    assert err.getvalue() == "DEBUG is False: change or remove the demo users before real people use this site.\n"
+
+
+def test_seed_demo_refusal_exits_non_zero_before_touching_the_database(tmp_path):
+    database = tmp_path / "never.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="spirittours.settings",
+        DEBUG="False",
+        SECRET_KEY="seed-demo-refusal-test",
+        ALLOWED_HOSTS="tours.example",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    error = result.stderr.splitlines()[-1]  # in the site's language; the flag's name is not translated
+    assert error.startswith("CommandError: DEBUG")
+    assert "--allow-production" in error
+    assert result.stdout == ""
+    assert not database.exists()
