@@ -16,9 +16,8 @@ from quotations.models import (
     Quotation,
     QuotationPricing,
     QuotationStatus,
-    RoomType,
 )
-from quotations.pricing import Offer, StayNeed, cents, offer_valid_on, stay_candidates
+from quotations.pricing import Offer, StayNeed, offer_valid_on
 
 
 def quotation_ids_bidding_past_deadline() -> list[int]:
@@ -110,100 +109,6 @@ def extras_per_person(*, quotation: Quotation) -> Decimal:
 
 def pricing_current(*, quotation: Quotation) -> QuotationPricing | None:
     return quotation.pricings.filter(is_current=True).prefetch_related("choices__bid__invitation__hotel").first()
-
-
-EXPIRING_SOON = datetime.timedelta(days=7)
-
-
-def bid_comparison(*, quotation: Quotation, on: datetime.date) -> list[dict]:
-    """Side-by-side active bids per stay and room type, in the quotation's currency.
-
-    Expired bids and bids in a currency without an exchange rate are listed
-    apart as excluded; the cheapest rate per room type is marked, and per stay
-    the best offer as the pricing ranks it (`stay_candidates`, with the same
-    validity and conversion as the automatic quotation on `on`), so the bid
-    marked best is the one the pricing chooses. Bids expiring within 7 days
-    are flagged.
-    """
-    bids = bid_list_standing(quotation=quotation)
-    offers = {bid.pk: offer_from_bid(bid) for bid in bids}
-    factors = exchange_factors(currencies={bid.currency for bid in bids}, quote=quotation.currency, on=on)
-    rooms = {room: count for room, count in quotation.room_mix.items() if count}
-    result = []
-    for stay in quotation.stays.order_by("position"):
-        compared, excluded = [], []
-        for bid in bids:
-            offer = offers[bid.pk]
-            if not any(stay_id == stay.pk for stay_id, _room in offer.lines):
-                continue
-            if not offer_valid_on(offer=offer, on=on):
-                excluded.append({"hotel_name": offer.hotel_name, "bid_id": bid.pk, "reason": "expired"})
-            elif factors.get(bid.currency) is None:
-                excluded.append({"hotel_name": offer.hotel_name, "bid_id": bid.pk, "reason": "no_rate"})
-            else:
-                compared.append(bid)
-        ranked = stay_candidates(
-            stay=StayNeed(stay_id=stay.pk, city=stay.city, nights=stay.nights),
-            offers=[offers[bid.pk] for bid in compared],
-            rooms=quotation.room_mix,
-            factor_for=factors.get,
-        )
-        costs = {choice.offer.bid_id: choice.cost for choice in ranked}
-        best = ranked[0].offer.bid_id if ranked else None
-        rows = []
-        for bid in compared:
-            factor = factors[bid.currency]
-            lines = {line.room_type: line for line in bid.lines.all() if line.stay_id == stay.pk}
-            rates = {}
-            for room, count in rooms.items():
-                line = lines.get(room)
-                rates[room] = (
-                    None
-                    if line is None
-                    else {
-                        "net": line.nightly_rate,
-                        "converted": cents(line.nightly_rate * factor),
-                        "rooms": line.rooms_available,
-                        "enough": line.rooms_available >= count,
-                        "cheapest": False,
-                    }
-                )
-            hotel = bid.invitation.hotel
-            rows.append(
-                {
-                    "bid_id": bid.pk,
-                    "revision": bid.revision,
-                    "invitation_id": bid.invitation_id,
-                    "hotel_name": hotel.name,
-                    "stars": hotel.stars,
-                    "currency": bid.currency,
-                    "valid_until": bid.valid_until,
-                    "expiring_soon": bid.valid_until <= on + EXPIRING_SOON,
-                    "rates": rates,
-                    "complete": bid.pk in costs,
-                    "total": cents(costs[bid.pk]) if bid.pk in costs else None,
-                    "cheapest_total": bid.pk == best,
-                }
-            )
-        for room in rooms:
-            offered = [row["rates"][room] for row in rows if row["rates"][room] is not None]
-            if offered:
-                lowest = min(rate["converted"] for rate in offered)
-                for rate in offered:
-                    rate["cheapest"] = rate["converted"] == lowest
-        result.append(
-            {
-                "stay_id": stay.pk,
-                "city": stay.city,
-                "nights": stay.nights,
-                "room_types": [
-                    {"room_type": room, "label": RoomType(room).label, "count": n} for room, n in rooms.items()
-                ],
-                "rows": rows,
-                "excluded": excluded,
-            }
-        )
-    return result
 
 
 WARNING_AHEAD = datetime.timedelta(hours=24)

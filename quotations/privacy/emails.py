@@ -1,6 +1,7 @@
 """What each email recipient may read: the context of every quotation email.
 
-Like pages and room frames, emails get a context built for their recipient:
+Like pages and room frames, emails get a context built for their recipient
+(plain data: the context is stored as JSON until the email is sent):
 a hotel's invitation carries the group's requirements and its own link, never
 the client or a price; the client's approval carries client prices only.
 """
@@ -36,16 +37,16 @@ def email_context_quotation_created(*, quotation: Quotation) -> dict:
 def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
     """To the hotel: its city's nights and its portal link; nothing about the client or prices."""
     quotation = invitation.quotation
-    own = [s for s in present_itinerary(quotation) if s["city"].casefold() == invitation.hotel.city.casefold()]
+    own = [s for s in present_itinerary(quotation) if s.city.casefold() == invitation.hotel.city.casefold()]
     return {
         "hotel_name": invitation.hotel.name,
         "reference": quotation.reference,
         "group_name": quotation.group_name,
         "city": invitation.hotel.city,
-        "arrival": own[0]["check_in"] if own else quotation.arrival,
-        "departure": own[-1]["check_out"] if own else quotation.departure,
+        "arrival": own[0].check_in if own else quotation.arrival,
+        "departure": own[-1].check_out if own else quotation.departure,
         "pax": quotation.pax,
-        "rooms": [f"{room['count']} × {room['label']}" for room in present_room_mix(quotation)],
+        "rooms": [f"{room.count} × {room.label}" for room in present_room_mix(quotation)],
         "meal_plan": str(quotation.get_meal_plan_display()),
         "bid_deadline": quotation.bid_deadline,
         "url": _url(reverse("portal:invitation", kwargs={"token": invitation.token})),

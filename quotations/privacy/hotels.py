@@ -6,37 +6,114 @@ competitors or a rank, the client's identity, the margin or the client price.
 """
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import Http404
 
 from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus, QuotationStatus
 from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
-from quotations.privacy.requirements import present_itinerary, present_requirements
+from quotations.privacy.presented import Presented
+from quotations.privacy.requirements import (
+    PresentedRequirements,
+    PresentedStay,
+    present_itinerary,
+    present_requirements,
+)
 
 
-def _bid(bid: HotelBid) -> dict:
-    return {
-        "id": bid.pk,
-        "revision": bid.revision,
-        "status": bid.status,
-        "status_label": bid.get_status_display(),
-        "currency": bid.currency,
-        "valid_until": bid.valid_until,
-        "conditions": bid.conditions,
-        "notes": bid.notes,
-        "submitted_at": bid.created_at,
-        "lines": [
-            {
-                "stay_id": line.stay_id,
-                "city": line.stay.city,
-                "room_type": line.room_type,
-                "room_label": line.get_room_type_display(),
-                "nightly_rate": line.nightly_rate,
-                "rooms_available": line.rooms_available,
-            }
+@dataclass(frozen=True)
+class PresentedBidLine(Presented):
+    stay_id: int
+    city: str
+    room_type: str
+    room_label: str
+    nightly_rate: Decimal
+    rooms_available: int
+
+
+@dataclass(frozen=True)
+class PresentedBid(Presented):
+    """One revision of the hotel's own bid, in its own currency."""
+
+    id: int
+    revision: int
+    status: str
+    status_label: str
+    currency: str
+    valid_until: datetime.date
+    conditions: str
+    notes: str
+    submitted_at: datetime.datetime
+    lines: tuple[PresentedBidLine, ...]
+
+
+@dataclass(frozen=True)
+class PresentedHotel(Presented):
+    id: int
+    name: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class PresentedInvitationForHotel(Presented):
+    """The portal's page of one invitation; `stays` are only those in the hotel's city."""
+
+    token: str
+    hotel: PresentedHotel
+    reference: str
+    group_name: str
+    requirements: PresentedRequirements
+    stays: tuple[PresentedStay, ...]
+    bid_deadline: datetime.datetime | None
+    is_open: bool
+    status: str
+    status_label: str
+    declined: bool
+    decline_reason: str
+    active_bid: PresentedBid | None
+    bids: tuple[PresentedBid, ...]  # newest revision first
+
+
+@dataclass(frozen=True)
+class PresentedInvitationSummaryForHotel(Presented):
+    """A row of the portal's list of invitations."""
+
+    token: str
+    hotel_name: str
+    reference: str
+    group_name: str
+    arrival: datetime.date
+    departure: datetime.date
+    pax: int
+    bid_deadline: datetime.datetime | None
+    status_label: str
+    is_open: bool
+
+
+def _bid(bid: HotelBid) -> PresentedBid:
+    return PresentedBid(
+        id=bid.pk,
+        revision=bid.revision,
+        status=bid.status,
+        status_label=bid.get_status_display(),
+        currency=bid.currency,
+        valid_until=bid.valid_until,
+        conditions=bid.conditions,
+        notes=bid.notes,
+        submitted_at=bid.created_at,
+        lines=tuple(
+            PresentedBidLine(
+                stay_id=line.stay_id,
+                city=line.stay.city,
+                room_type=line.room_type,
+                room_label=line.get_room_type_display(),
+                nightly_rate=line.nightly_rate,
+                rooms_available=line.rooms_available,
+            )
             for line in bid.lines.select_related("stay").order_by("stay__position", "room_type")
-        ],
-    }
+        ),
+    )
 
 
 def _bidding_open(invitation: HotelInvitation, now: datetime.datetime) -> bool:
@@ -50,50 +127,53 @@ def _bidding_open(invitation: HotelInvitation, now: datetime.datetime) -> bool:
     )
 
 
-def present_invitation_for_hotel(*, viewer: Viewer, invitation: HotelInvitation, now: datetime.datetime) -> dict:
+def present_invitation_for_hotel(
+    *, viewer: Viewer, invitation: HotelInvitation, now: datetime.datetime
+) -> PresentedInvitationForHotel:
     """The portal's view of one invitation: requirements, own bids, whether it is open."""
     if viewer.kind != ViewerKind.HOTEL or invitation.hotel_id not in viewer.hotel_ids:
         raise Http404
     quotation = invitation.quotation
     own_city = invitation.hotel.city.casefold()
-    stays = [stay for stay in present_itinerary(quotation) if stay["city"].casefold() == own_city]
-    bids = [_bid(bid) for bid in invitation.bids.order_by("-revision")]
-    return {
-        "token": invitation.token,
-        "hotel": {"id": invitation.hotel_id, "name": invitation.hotel.name, "currency": invitation.hotel.currency},
-        "reference": quotation.reference,
-        "group_name": quotation.group_name,
-        "requirements": present_requirements(quotation),
-        "stays": stays,
-        "bid_deadline": quotation.bid_deadline,
-        "is_open": _bidding_open(invitation, now),
-        "status": invitation.status,
-        "status_label": invitation.get_status_display(),
-        "declined": invitation.status == InvitationStatus.DECLINED,
-        "decline_reason": invitation.decline_reason,
-        "active_bid": next((bid for bid in bids if bid["status"] == BidStatus.ACTIVE), None),
-        "bids": bids,
-    }
+    bids = tuple(_bid(bid) for bid in invitation.bids.order_by("-revision"))
+    return PresentedInvitationForHotel(
+        token=invitation.token,
+        hotel=PresentedHotel(id=invitation.hotel_id, name=invitation.hotel.name, currency=invitation.hotel.currency),
+        reference=quotation.reference,
+        group_name=quotation.group_name,
+        requirements=present_requirements(quotation),
+        stays=tuple(stay for stay in present_itinerary(quotation) if stay.city.casefold() == own_city),
+        bid_deadline=quotation.bid_deadline,
+        is_open=_bidding_open(invitation, now),
+        status=invitation.status,
+        status_label=invitation.get_status_display(),
+        declined=invitation.status == InvitationStatus.DECLINED,
+        decline_reason=invitation.decline_reason,
+        active_bid=next((bid for bid in bids if bid.status == BidStatus.ACTIVE), None),
+        bids=bids,
+    )
 
 
-def present_invitation_list_for_hotel(*, viewer: Viewer, now: datetime.datetime) -> list[dict]:
+def present_invitation_list_for_hotel(
+    *, viewer: Viewer, now: datetime.datetime
+) -> list[PresentedInvitationSummaryForHotel]:
     invitations = (
         invitations_visible(viewer=viewer)
         .select_related("hotel", "quotation")
         .order_by("quotation__bid_deadline", "pk")
     )
     return [
-        {
-            "token": inv.token,
-            "hotel_name": inv.hotel.name,
-            "reference": inv.quotation.reference,
-            "group_name": inv.quotation.group_name,
-            "arrival": inv.quotation.arrival,
-            "departure": inv.quotation.departure,
-            "pax": inv.quotation.pax,
-            "bid_deadline": inv.quotation.bid_deadline,
-            "status_label": inv.get_status_display(),
-            "is_open": _bidding_open(inv, now),
-        }
+        PresentedInvitationSummaryForHotel(
+            token=inv.token,
+            hotel_name=inv.hotel.name,
+            reference=inv.quotation.reference,
+            group_name=inv.quotation.group_name,
+            arrival=inv.quotation.arrival,
+            departure=inv.quotation.departure,
+            pax=inv.quotation.pax,
+            bid_deadline=inv.quotation.bid_deadline,
+            status_label=inv.get_status_display(),
+            is_open=_bidding_open(inv, now),
+        )
         for inv in invitations
     ]

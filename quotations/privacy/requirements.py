@@ -6,44 +6,82 @@ way; each audience's presenter builds on these.
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from quotations.models import ROOM_OCCUPANCY, Quotation, RoomType
+from quotations.privacy.presented import Label, Presented
 
 
-def present_room_mix(quotation: Quotation) -> list[dict]:
-    """The room types the group asked for, with how many of each; none of a type is left out."""
-    return [
-        {"room_type": room, "label": RoomType(room).label, "count": count, "occupancy": ROOM_OCCUPANCY[room]}
+@dataclass(frozen=True)
+class PresentedRoom(Presented):
+    room_type: str
+    label: Label
+    count: int
+    occupancy: int
+
+
+@dataclass(frozen=True)
+class PresentedStay(Presented):
+    id: int
+    city: str
+    nights: int
+    check_in: datetime.date
+    check_out: datetime.date
+
+
+@dataclass(frozen=True)
+class PresentedRequirements(Presented):
+    arrival: datetime.date
+    departure: datetime.date
+    nights: int
+    pax: int
+    rooms: tuple[PresentedRoom, ...]
+    meal_plan: str
+
+
+@dataclass(frozen=True)
+class PresentedRoomPrice(Presented):
+    """What one traveller pays sleeping in a room of this type."""
+
+    room_type: str
+    label: Label
+    per_person: Decimal
+
+
+def present_room_mix(quotation: Quotation) -> tuple[PresentedRoom, ...]:
+    """The room types the group asked for, with how many of each; types not asked for are left out."""
+    return tuple(
+        PresentedRoom(room_type=room, label=RoomType(room).label, count=count, occupancy=ROOM_OCCUPANCY[room])
         for room, count in quotation.room_mix.items()
         if count
-    ]
+    )
 
 
-def present_itinerary(quotation: Quotation) -> list[dict]:
+def present_itinerary(quotation: Quotation) -> tuple[PresentedStay, ...]:
     """The stays in order, each with its check-in and check-out days."""
     stays, day = [], quotation.arrival
     for stay in quotation.stays.order_by("position"):
         check_out = day + datetime.timedelta(days=stay.nights)
-        stays.append({"id": stay.pk, "city": stay.city, "nights": stay.nights, "check_in": day, "check_out": check_out})
+        stays.append(PresentedStay(id=stay.pk, city=stay.city, nights=stay.nights, check_in=day, check_out=check_out))
         day = check_out
-    return stays
+    return tuple(stays)
 
 
-def present_requirements(quotation: Quotation) -> dict:
-    return {
-        "arrival": quotation.arrival,
-        "departure": quotation.departure,
-        "nights": quotation.nights,
-        "pax": quotation.pax,
-        "rooms": present_room_mix(quotation),
-        "meal_plan": quotation.get_meal_plan_display(),
-    }
+def present_requirements(quotation: Quotation) -> PresentedRequirements:
+    return PresentedRequirements(
+        arrival=quotation.arrival,
+        departure=quotation.departure,
+        nights=quotation.nights,
+        pax=quotation.pax,
+        rooms=present_room_mix(quotation),
+        meal_plan=quotation.get_meal_plan_display(),
+    )
 
 
-def present_room_prices(prices: Mapping[str, Decimal | str]) -> list[dict]:
-    """A price per person for each room type (what one traveller pays sleeping in it)."""
-    return [
-        {"room_type": room, "label": RoomType(room).label, "per_person": Decimal(price)}
+def present_room_prices(prices: Mapping[str, Decimal | str]) -> tuple[PresentedRoomPrice, ...]:
+    """A price per person for each room type (prices kept as JSON strings are read back as Decimal)."""
+    return tuple(
+        PresentedRoomPrice(room_type=room, label=RoomType(room).label, per_person=Decimal(price))
         for room, price in prices.items()
-    ]
+    )

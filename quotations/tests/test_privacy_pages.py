@@ -4,7 +4,9 @@ Each response is searched for the distinctive values (see conftest) that the
 viewer may not see: prices in both decimal styles, names, conditions, tokens.
 """
 
+import dataclasses
 import datetime
+import typing
 from decimal import Decimal
 
 import pytest
@@ -15,7 +17,16 @@ from django.utils import timezone
 from accounts.factories import ClientContactFactory, StaffFactory
 from quotations.factories import ClientFactory
 from quotations.models import HotelBid, QuotationStatus
-from quotations.services import quotation_price, quotation_send
+from quotations.privacy import (
+    PresentedInvitationForHotel,
+    PresentedInvitationSummaryForHotel,
+    PresentedQuotationForClient,
+    PresentedQuotationSummaryForClient,
+    present_price_preview_for_staff,
+    present_quotation_for_staff,
+    viewer_for,
+)
+from quotations.services import quotation_price, quotation_price_preview, quotation_send
 from quotations.tests.conftest import HOTELS
 
 CLIENT_SECRETS = ["Cofradía Zeta Confidencial", "zeta@cofradia.example", "Padre Ignacio Zeta"]
@@ -213,3 +224,66 @@ def test_client_approves_own_quote(bidding_round):
     r.quotation.refresh_from_db()
     assert r.quotation.status == QuotationStatus.APPROVED
     assert r.quotation.pricings.get(is_current=True).price_per_person == Decimal("301")
+
+
+# --- The presented views are typed: what a viewer may not see has no field at all ---------
+
+
+def _types_in(hint):
+    yield hint
+    for arg in typing.get_args(hint):  # tuple[PresentedBid, ...], PresentedBid | None
+        yield from _types_in(arg)
+
+
+def _field_names(cls, seen=None) -> set[str]:
+    """Every field name reachable from a presented dataclass, through nested views."""
+    seen = set() if seen is None else seen
+    if not dataclasses.is_dataclass(cls) or cls in seen:
+        return set()
+    seen.add(cls)
+    names = set()
+    for name, hint in typing.get_type_hints(cls).items():
+        names.add(name)
+        for inner in _types_in(hint):
+            names |= _field_names(inner, seen)
+    return names
+
+
+def test_hotel_view_has_no_field_for_the_client_the_margin_or_a_rank():
+    names = _field_names(PresentedInvitationForHotel) | _field_names(PresentedInvitationSummaryForHotel)
+    assert {"token", "stays", "active_bid", "nightly_rate"} <= names
+    assert [n for n in names if any(word in n for word in ("client", "margin", "price", "cost", "rank", "best"))] == []
+
+
+def test_client_view_has_no_field_for_net_rates_costs_or_the_margin():
+    names = _field_names(PresentedQuotationForClient) | _field_names(PresentedQuotationSummaryForClient)
+    assert {"prices", "per_person", "hotels", "itinerary"} <= names
+    assert [n for n in names if any(word in n for word in ("margin", "cost", "net", "rate", "bid", "conditions"))] == []
+
+
+def test_margin_is_none_below_the_margin_level_never_missing(bidding_round, settings):
+    # Given a priced quote, and staff on either side of the margin level
+    settings.MARGIN_VISIBLE_FROM_LEVEL = 5
+    r = bidding_round
+    r.close()
+    quotation_price(quotation=r.quotation, by=r.staff)
+    junior, senior = viewer_for(StaffFactory(staff_level=3)), viewer_for(r.staff)
+    today = timezone.localdate()
+
+    # When each is shown the quotation and a preview
+    seen = {
+        viewer.staff_level: (
+            present_quotation_for_staff(viewer=viewer, quotation=r.quotation, on=today),
+            present_price_preview_for_staff(viewer=viewer, result=quotation_price_preview(quotation=r.quotation)),
+        )
+        for viewer in (junior, senior)
+    }
+
+    # Then the junior's margins are None, the senior's the quotation's margin; the rest is the same
+    margins = {
+        level: (page.margin_percent, page.pricing.margin_percent, preview.margin_percent)
+        for level, (page, preview) in seen.items()
+    }
+    assert margins == {3: (None, None, None), 8: (Decimal("17.35"),) * 3}
+    assert seen[3][0].pricing.price_per_person == seen[8][0].pricing.price_per_person == Decimal("301")
+    assert seen[3][1].stays == seen[8][1].stays

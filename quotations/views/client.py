@@ -31,7 +31,7 @@ def _page(request, quotation, *, changes_form=None, decline_form=None, message_f
     presented = present_quotation_for_client(viewer=request.viewer, quotation=quotation)
     context = {
         "quotation": presented,
-        "can_answer": presented["status"] == QuotationStatus.SENT,
+        "can_answer": presented.status == QuotationStatus.SENT,
         "changes_form": changes_form or RequestChangesForm(),
         "decline_form": decline_form or DeclineQuoteForm(),
         "room": {

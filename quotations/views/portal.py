@@ -65,7 +65,7 @@ def portal_bid(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
     presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
     form = BidForm(request.POST, invitation=presented)
-    write = bid_revise if presented["active_bid"] else bid_submit
+    write = bid_revise if presented.active_bid else bid_submit
     done = form_submit(
         request,
         form,

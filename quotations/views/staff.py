@@ -113,10 +113,10 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
     suggested_deadline = timezone.localtime(deadline or timezone.now() + DEFAULT_BID_WINDOW).replace(
         second=0, microsecond=0
     )
-    pricing = presented["pricing"]
+    pricing = presented.pricing
     suggested_validity = timezone.localdate() + DEFAULT_QUOTE_VALIDITY
     if pricing:
-        suggested_validity = min(suggested_validity, pricing["bids_valid_until"])
+        suggested_validity = min(suggested_validity, pricing.bids_valid_until)
     forms = {
         "invite_form": InviteHotelsForm(quotation=quotation, initial={"bid_deadline": suggested_deadline}),
         "extend_form": ExtendDeadlineForm(
@@ -124,7 +124,7 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
         ),
         "extra_form": ExtraForm(),
         "price_form": PriceForm(
-            comparison=presented["comparison"],
+            comparison=presented.comparison,
             show_margin=request.viewer.sees_margin,
             initial={"margin_percent": quotation.margin_percent},
         ),
@@ -253,7 +253,7 @@ def staff_extra_remove(request: HttpRequest, pk: int, extra_id: int) -> HttpResp
 
 def _price_form(request: HttpRequest, quotation, data) -> PriceForm:
     presented = present_quotation_for_staff(viewer=request.viewer, quotation=quotation, on=timezone.localdate())
-    return PriceForm(data, comparison=presented["comparison"], show_margin=request.viewer.sees_margin)
+    return PriceForm(data, comparison=presented.comparison, show_margin=request.viewer.sees_margin)
 
 
 @require_POST

@@ -1,4 +1,4 @@
-"""The bid comparison marks as best exactly the bid the automatic quotation chooses.
+"""The staff's bid comparison marks as best exactly the bid the automatic quotation chooses.
 
 Figures from the bidding round in conftest: Boreal (USD, 5★) wins Sevilla once
 converted, Cenit's bid has expired, Delta and Estrella cost the same in
@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from quotations.factories import bid_lines_full
 from quotations.models import ExchangeRate, QuotationPricing
-from quotations.selectors import bid_comparison
+from quotations.privacy import ExclusionReason, present_bid_comparison
 from quotations.services import bid_revise, quotation_price_preview
 
 
 def _best_by_stay(comparison) -> dict[int, list[int]]:
-    return {stay["stay_id"]: [row["bid_id"] for row in stay["rows"] if row["cheapest_total"]] for stay in comparison}
+    return {stay.stay_id: [row.bid_id for row in stay.rows if row.best] for stay in comparison}
 
 
 def _chosen_by_stay(quotation) -> dict[int, list[int]]:
@@ -26,23 +26,30 @@ def _chosen_by_stay(quotation) -> dict[int, list[int]]:
     return {choice.stay.stay_id: [choice.offer.bid_id] for choice in result.choices}
 
 
-def _rows(comparison, city: str) -> dict[int, dict]:
-    (stay,) = [stay for stay in comparison if stay["city"] == city]
-    return {row["bid_id"]: row for row in stay["rows"]}
+def _rows(comparison, city: str) -> dict:
+    (stay,) = [stay for stay in comparison if stay.city == city]
+    return {row.bid_id: row for row in stay.rows}
 
 
-def _revise(r, key: str, *, currency: str, single: str, double: str):
+def _rate(row, room_type: str):
+    (rate,) = [rate for rate in row.rates if rate is not None and rate.room_type == room_type]
+    return rate
+
+
+def _revise_lines(r, key: str, lines, *, currency: str = "EUR"):
     return bid_revise(
         invitation=r.invitations[key],
-        lines=bid_lines_full(
-            quotation=r.quotation,
-            hotel=r.hotels[key],
-            rates={"single": single, "double": double, "twin": "1", "triple": "1"},
-        ),
+        lines=lines,
         currency=currency,
         valid_until=timezone.localdate() + datetime.timedelta(days=30),
         by=r.users[key],
     )
+
+
+def _revise(r, key: str, *, currency: str, single: str, double: str):
+    rates = {"single": single, "double": double, "twin": "1", "triple": "1"}
+    lines = bid_lines_full(quotation=r.quotation, hotel=r.hotels[key], rates=rates)
+    return _revise_lines(r, key, lines, currency=currency)
 
 
 def test_equal_totals_go_to_more_stars_as_in_the_pricing(bidding_round):
@@ -51,13 +58,13 @@ def test_equal_totals_go_to_more_stars_as_in_the_pricing(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
 
     # Then each stay marks one bid, the one the pricing chooses: Boreal, and Estrella on stars
     granada = _rows(comparison, "Granada")
     delta, estrella = granada[r.bids["delta"].pk], granada[r.bids["estrella"].pk]
-    assert delta["total"] == estrella["total"] == Decimal("1815.78")
-    assert (delta["cheapest_total"], estrella["cheapest_total"]) == (False, True)
+    assert delta.total == estrella.total == Decimal("1815.78")
+    assert (delta.best, estrella.best) == (False, True)
     assert _best_by_stay(comparison) == _chosen_by_stay(r.quotation)
     assert list(_best_by_stay(comparison).values()) == [[r.bids["boreal"].pk], [r.bids["estrella"].pk]]
     assert QuotationPricing.objects.count() == 0
@@ -73,13 +80,13 @@ def test_equal_totals_across_currencies_go_to_more_stars(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
 
     # Then both cost 6437.70 EUR and only Boreal, the pricing's choice, is marked
     sevilla = _rows(comparison, "Sevilla")
-    assert sevilla[aurora.pk]["total"] == sevilla[boreal.pk]["total"] == Decimal("6437.70")
-    assert (sevilla[aurora.pk]["cheapest_total"], sevilla[boreal.pk]["cheapest_total"]) == (False, True)
-    assert sevilla[boreal.pk]["rates"]["single"]["converted"] == Decimal("170.34")
+    assert sevilla[aurora.pk].total == sevilla[boreal.pk].total == Decimal("6437.70")
+    assert (sevilla[aurora.pk].best, sevilla[boreal.pk].best) == (False, True)
+    assert _rate(sevilla[boreal.pk], "single").converted == Decimal("170.34")
     assert _best_by_stay(comparison) == _chosen_by_stay(r.quotation)
 
 
@@ -91,13 +98,13 @@ def test_totals_equal_to_the_cent_are_told_apart_by_the_exact_cost(bidding_round
     r.close()
 
     # When staff compare the bids
-    comparison = bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
 
     # Then the totals are the pricing's costs, and the cheaper Boreal alone is marked
     sevilla = _rows(comparison, "Sevilla")
     boreal = sevilla[r.bids["boreal"].pk]
-    assert (boreal["total"], sevilla[aurora.pk]["total"]) == (Decimal("2961.34"), Decimal("2961.45"))
-    assert (boreal["cheapest_total"], sevilla[aurora.pk]["cheapest_total"]) == (True, False)
+    assert (boreal.total, sevilla[aurora.pk].total) == (Decimal("2961.34"), Decimal("2961.45"))
+    assert (boreal.best, sevilla[aurora.pk].best) == (True, False)
     assert _best_by_stay(comparison) == _chosen_by_stay(r.quotation)
 
 
@@ -108,16 +115,16 @@ def test_bids_without_a_rate_or_expired_are_apart_and_never_best(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
 
     # Then Sevilla compares Aurora alone, lists the other two apart, and marks what the pricing chooses
     (sevilla, _granada) = comparison
-    assert [row["bid_id"] for row in sevilla["rows"]] == [r.bids["aurora"].pk]
-    assert sorted((bid["bid_id"], bid["reason"]) for bid in sevilla["excluded"]) == sorted(
-        [(r.bids["boreal"].pk, "no_rate"), (r.bids["cenit"].pk, "expired")]
+    assert [row.bid_id for row in sevilla.rows] == [r.bids["aurora"].pk]
+    assert sorted((bid.bid_id, bid.reason) for bid in sevilla.excluded) == sorted(
+        [(r.bids["boreal"].pk, ExclusionReason.NO_RATE), (r.bids["cenit"].pk, ExclusionReason.EXPIRED)]
     )
     assert _best_by_stay(comparison) == _chosen_by_stay(r.quotation)
-    assert _best_by_stay(comparison)[sevilla["stay_id"]] == [r.bids["aurora"].pk]
+    assert _best_by_stay(comparison)[sevilla.stay_id] == [r.bids["aurora"].pk]
 
 
 def test_incomplete_bid_is_compared_but_never_best(bidding_round):
@@ -129,21 +136,37 @@ def test_incomplete_bid_is_compared_but_never_best(bidding_round):
         rates={"single": "1", "double": "1", "twin": "1", "triple": "1"},
     )
     short = [replace(line, rooms_available=8) if line.room_type == "double" else line for line in lines]
-    estrella = bid_revise(
-        invitation=r.invitations["estrella"],
-        lines=short,
-        currency="EUR",
-        valid_until=timezone.localdate() + datetime.timedelta(days=30),
-        by=r.users["estrella"],
-    )
+    estrella = _revise_lines(r, "estrella", short)
     r.close()
 
     # When staff compare the bids
-    comparison = bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
 
     # Then its far cheaper rates are shown, but it has no total and Delta is best
     granada = _rows(comparison, "Granada")
-    assert (granada[estrella.pk]["complete"], granada[estrella.pk]["total"]) == (False, None)
-    assert granada[estrella.pk]["rates"]["double"]["enough"] is False
+    assert (granada[estrella.pk].complete, granada[estrella.pk].total) == (False, None)
+    assert _rate(granada[estrella.pk], "double").enough is False
     assert _best_by_stay(comparison) == _chosen_by_stay(r.quotation)
-    assert [bid for bid, row in granada.items() if row["cheapest_total"]] == [r.bids["delta"].pk]
+    assert [bid for bid, row in granada.items() if row.best] == [r.bids["delta"].pk]
+
+
+def test_rates_follow_the_stay_room_types_and_a_blank_type_is_none(bidding_round):
+    # Given Aurora revising to offer singles only in Sevilla
+    r = bidding_round
+    rates = {"single": "60", "double": "1", "twin": "1", "triple": "1"}
+    lines = bid_lines_full(quotation=r.quotation, hotel=r.hotels["aurora"], rates=rates)
+    aurora = _revise_lines(r, "aurora", [line for line in lines if line.room_type == "single"])
+    r.close()
+
+    # When staff compare the bids
+    (sevilla, _granada) = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+
+    # Then every row has one cell per room type asked for, in order; Aurora's double is blank
+    assert [room.room_type for room in sevilla.room_types] == ["single", "double"]
+    rows = {row.bid_id: row for row in sevilla.rows}
+    assert [rate.room_type for rate in rows[r.bids["boreal"].pk].rates] == ["single", "double"]
+    assert (rows[aurora.pk].rates[1], rows[aurora.pk].complete, rows[aurora.pk].total) == (None, False, None)
+    # Aurora's 60.00 is the cheapest single, yet Boreal is best: only a complete bid can be chosen
+    assert (rows[aurora.pk].rates[0].cheapest, rows[r.bids["boreal"].pk].rates[0].cheapest) == (True, False)
+    assert rows[r.bids["boreal"].pk].rates[1].cheapest is True
+    assert [row.bid_id for row in sevilla.rows if row.best] == [r.bids["boreal"].pk]
