@@ -2,6 +2,10 @@
 
 The `browser` fixture lives in conftest.py; these log a role in, in its own
 context, and keep screenshots as test artifacts under test-artifacts/e2e/.
+
+Every page opened through `open_page` or `login` records its console messages and
+uncaught errors; each browser test ends with `assert csp_violations(browser) == []`,
+so a page that trips the Content-Security-Policy fails the test that showed it.
 """
 
 import os
@@ -10,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 
 from spirittours.testing import current_database_url, free_port
@@ -18,12 +23,38 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 PASSWORD = "correct horse battery"  # the factories' password
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# How Chromium words a Content-Security-Policy violation in the console and in errors.
+CSP_MARKERS = ("Content Security Policy", "Refused to")
+
+_console: "weakref.WeakKeyDictionary[object, list[str]]" = weakref.WeakKeyDictionary()
+
+
+def _watch(browser, page) -> None:
+    log = _console.setdefault(browser, [])
+    page.on("console", lambda message: log.append(f"{page.url} console.{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: log.append(f"{page.url} uncaught: {error}"))
+
+
+def open_page(browser):
+    """A page in a fresh context whose console (and its popups') is recorded."""
+    context = browser.new_context(locale="en-GB")
+    context.on("page", lambda popup: _watch(browser, popup))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def console_messages(browser) -> list[str]:
+    """Everything the pages opened through these helpers logged, in order."""
+    return list(_console.get(browser, []))
+
+
+def csp_violations(browser) -> list[str]:
+    return [line for line in console_messages(browser) if any(marker in line for marker in CSP_MARKERS)]
 
 
 def login(browser, base_url: str, email: str):
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = open_page(browser)
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)

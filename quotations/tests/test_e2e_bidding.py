@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from quotations.factories import ClientFactory, HotelFactory
 from quotations.models import Quotation, QuotationStatus
-from quotations.tests.browser import login, shot
+from quotations.tests.browser import csp_violations, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -118,3 +118,5 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     assert quotation.status == QuotationStatus.APPROVED
     chosen = quotation.pricings.get(is_current=True).choices.get().bid.invitation.hotel.name
     assert chosen == "Hotel Giralda Alfa"
+    # and no page of any role tripped the Content-Security-Policy
+    assert csp_violations(browser) == []

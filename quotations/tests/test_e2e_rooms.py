@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.factories import HotelUserFactory, StaffFactory
 from quotations.factories import HotelFactory, quotation_make
 from quotations.services import quotation_invite_hotels
-from quotations.tests.browser import login, shot
+from quotations.tests.browser import csp_violations, login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -91,3 +91,5 @@ def test_bid_appears_live_for_staff_and_never_for_the_other_hotel(live_round, br
     kinds = [json.loads(frame).get("kind") for frame in beta_frames]
     assert "bid.submitted" not in kinds
     assert json.loads(beta_frames[0])["type"] == "snapshot"
+    # and the sockets connected under the Content-Security-Policy (connect-src 'self')
+    assert csp_violations(browser) == []
