@@ -71,7 +71,9 @@ def shot(page, name: str) -> None:
 class DaphneServer:
     """The production web process, daphne, on a free port against the test database."""
 
-    def __init__(self):
+    def __init__(self, env: dict[str, str] | None = None):
+        """`env` overrides the server's environment (e.g. REDIS_URL for a private Redis)."""
+        overrides = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -80,6 +82,7 @@ class DaphneServer:
             "CONN_MAX_AGE": "0",
             "DEBUG": "True",
             "DJANGO_SETTINGS_MODULE": "spirittours.settings",
+            **overrides,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"

@@ -11,6 +11,12 @@
  *     swapped in place, matched by data-testid; data-room-reload="status" on
  *     the room reloads the whole page instead for those prefixes.
  * [data-room="indicator"] shows whether the room is live.
+ *
+ * Gaps. Each event frame and each heartbeat carries `after`, the position the
+ * server last told this socket of; the server skips events this viewer may not
+ * see, and a heartbeat's `seq` moves the position past them, so filtering is
+ * never a gap. A frame whose `after` is ahead of the position kept here means
+ * frames were lost: the script drops the socket and resumes with ?last_seq=.
  */
 (function () {
   "use strict";
@@ -123,11 +129,21 @@
     if (frame.type === "snapshot") {
       var resumed = lastSeq !== null;
       remember(frame.seq);
+      attempt = 0;
       (frame.data.messages || []).forEach(appendMessage);
       if (resumed) ["bid", "invitation", "status", "quote", "deadline"].forEach(function (p) { if (reloadPrefixes.indexOf(p) === -1) refresh(p); });
       return;
     }
-    if (frame.type !== "event") return;
+    if (frame.type !== "event" && frame.type !== "heartbeat") return;
+    if (lastSeq !== null && typeof frame.after === "number" && frame.after > lastSeq) {
+      resume();
+      return;
+    }
+    attempt = 0;  // reset by a frame that fits, not by the open: a socket that keeps failing backs off
+    if (frame.type === "heartbeat") {
+      if (lastSeq === null || frame.seq > lastSeq) remember(frame.seq);
+      return;
+    }
     if (lastSeq !== null && frame.seq <= lastSeq) return;
     remember(frame.seq);
     room.dispatchEvent(new CustomEvent("room:event", { detail: frame }));
@@ -135,11 +151,18 @@
     else refresh(frame.kind.split(".")[0]);
   }
 
+  function resume() {
+    // Close code 4000: this script's own "resuming after a gap"; onclose reconnects
+    // with the position kept here, after the usual backoff.
+    socket.onmessage = null;  // whatever else is on its way is replayed after last_seq
+    socket.close(4000);
+  }
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var url = scheme + window.location.host + room.dataset.roomUrl + (lastSeq !== null ? "?last_seq=" + lastSeq : "");
     socket = new WebSocket(url);
-    socket.onopen = function () { attempt = 0; show("live"); };
+    socket.onopen = function () { show("live"); };
     socket.onmessage = function (message) {
       try { handle(JSON.parse(message.data)); } catch (e) { /* a malformed frame is skipped */ }
     };
