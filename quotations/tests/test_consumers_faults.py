@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 
 from quotations.models import RoomEvent
 from quotations.services import message_post, quotation_price, quotation_send
-from quotations.tests.browser import DaphneServer
+from quotations.tests.browser import DaphneServer, csp_violations, open_page
 from spirittours.tests.redis_process import RedisProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -219,12 +219,9 @@ def test_the_browser_resumes_from_its_own_position_when_a_frame_goes_missing(
 
         server_socket.on_message(from_server)
 
-    context = browser.new_context(locale="en-GB")
-    context.add_cookies([live_server_cookie(daphne.url, r.staff)])
-    page = context.new_page()
+    page = open_page(browser)
+    page.context.add_cookies([live_server_cookie(daphne.url, r.staff)])
     page.set_default_timeout(CEILING * 1000)
-    console = []
-    page.on("console", lambda message: console.append(message.text))
     page.route_web_socket("**/ws/quotations/**", route)
     page.goto(f"{daphne.url}/staff/quotations/{r.quotation.pk}/")
     page.wait_for_selector("[data-room=indicator][data-state=live]")
@@ -258,8 +255,7 @@ def test_the_browser_resumes_from_its_own_position_when_a_frame_goes_missing(
         f"{daphne.url.replace('http://', 'ws://')}/ws/quotations/{r.quotation.pk}/",
         f"{daphne.url.replace('http://', 'ws://')}/ws/quotations/{r.quotation.pk}/?last_seq={uno}",
     ]
-    context.close()
-    assert [line for line in console if "Content Security Policy" in line] == []
+    assert csp_violations(browser) == []
     assert "Exception inside application" not in log.text()
 
 
