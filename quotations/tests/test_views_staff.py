@@ -165,3 +165,43 @@ def test_staff_list_filters(bidding_round):
     assert bidding_round.quotation.reference in listing.content.decode()
     empty = http.get(reverse("staff:home"), {"status": "sent"})
     assert bidding_round.quotation.reference not in empty.content.decode()
+
+
+# The form each staff button posts to, and the action of the table that must allow it.
+BUTTONS = {
+    "invite": "staff:invite",
+    "close_bidding": "staff:close_bidding",
+    "extend_deadline": "staff:extend_deadline",
+    "edit_extras": "staff:extra_add",
+    "price": "staff:price",
+    "cancel": "staff:cancel",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", list(QuotationStatus.values))
+def test_the_staff_page_offers_exactly_the_buttons_the_table_of_actions_allows(status):
+    from quotations.factories import quotation_make
+    from quotations.workflow import Action, action_allowed
+
+    # given: a quotation put straight into each status (test-only write)
+    http, user = _staff(staff_level=8)
+    quotation = quotation_make(owner=user)
+    HotelFactory(city=quotation.stays.first().city)  # someone to invite
+    Quotation.objects.filter(pk=quotation.pk).update(
+        status=status,
+        bid_deadline=timezone.now() + datetime.timedelta(days=3),
+        valid_until=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    # when
+    page = http.get(reverse("staff:quotation", kwargs={"pk": quotation.pk}))
+    # then
+    assert page.status_code == 200
+    shown = {
+        action
+        for action, name in BUTTONS.items()
+        if reverse(name, kwargs={"pk": quotation.pk}).encode() in page.content
+    }
+    assert shown == {action for action in BUTTONS if action_allowed(Action(action), status)}
+    # sending also needs a current pricing, which none of these quotations has
+    assert reverse("staff:send", kwargs={"pk": quotation.pk}).encode() not in page.content

@@ -27,7 +27,8 @@ from quotations.forms.staff import (
     QuotationFilterForm,
     SendForm,
 )
-from quotations.models import QuotationExtra, QuotationStatus
+from quotations.limits import bid_deadline_latest
+from quotations.models import QuotationExtra
 from quotations.privacy import (
     present_messages,
     present_price_preview_for_staff,
@@ -48,6 +49,7 @@ from quotations.services import (
     quotation_price_preview,
     quotation_send,
 )
+from quotations.workflow import Action, actions_allowed
 from spirittours.access import staff_required
 from spirittours.web import action_submit, form_add_domain_error, form_submit
 
@@ -109,10 +111,12 @@ def staff_quotation_create(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -> HttpResponse:
     presented = present_quotation_for_staff(viewer=request.viewer, quotation=quotation, on=timezone.localdate())
-    deadline = quotation.bid_deadline if quotation.bid_deadline and quotation.bid_deadline > timezone.now() else None
-    suggested_deadline = timezone.localtime(deadline or timezone.now() + DEFAULT_BID_WINDOW).replace(
-        second=0, microsecond=0
-    )
+    now = timezone.now()
+    # A deadline stored beyond what the forms accept today is not suggested back.
+    deadline = quotation.bid_deadline
+    if deadline is None or not now < deadline <= bid_deadline_latest(now=now):
+        deadline = None
+    suggested_deadline = timezone.localtime(deadline or now + DEFAULT_BID_WINDOW).replace(second=0, microsecond=0)
     pricing = presented.pricing
     suggested_validity = timezone.localdate() + DEFAULT_QUOTE_VALIDITY
     if pricing:
@@ -133,7 +137,7 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
         "message_form": StaffMessageForm(quotation=quotation),
     }
     forms.update(bound_forms)
-    S = QuotationStatus
+    allowed = actions_allowed(quotation.status)
     context = {
         "quotation": presented,
         "room": {
@@ -142,14 +146,15 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
             "form": forms.pop("message_form"),
             "action": reverse("staff:message", kwargs={"pk": quotation.pk}),
         },
+        # Each button shows where the table of actions allows its verb.
         "can": {
-            "invite": quotation.status in {S.DRAFT, S.BIDDING},
-            "close": quotation.status == S.BIDDING,
-            "extend": quotation.status in {S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED},
-            "extras": quotation.status in {S.DRAFT, S.BIDDING, S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED},
-            "price": quotation.status in {S.QUOTED, S.CHANGES_REQUESTED, S.EXPIRED},
-            "send": quotation.status == S.QUOTED and pricing is not None,
-            "cancel": quotation.status not in {S.DECLINED, S.CANCELLED},
+            "invite": Action.INVITE in allowed,
+            "close": Action.CLOSE_BIDDING in allowed,
+            "extend": Action.EXTEND_DEADLINE in allowed,
+            "extras": Action.EDIT_EXTRAS in allowed,
+            "price": Action.PRICE in allowed,
+            "send": Action.SEND in allowed and pricing is not None,
+            "cancel": Action.CANCEL in allowed,
         },
         **forms,
     }
