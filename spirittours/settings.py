@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # What a viewer may not see answers 404 on every page, like a missing object.
+    "spirittours.middleware.NotVisibleMiddleware",
     # Last, as django-axes requires: turns a locked-out login into accounts.throttling's page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,7 +1,9 @@
 """Who is looking, and which quotations, invitations and bids they may reach.
 
-Looking up an object the viewer may not see raises Http404, never 403, so
-that ids and tokens cannot be probed.
+Looking up an object the viewer may not see raises NotVisible, exactly as
+for one that does not exist, so that ids and tokens cannot be probed: pages
+and the API answer both with 404, never 403. The presenters raise it too
+when handed an object that is not the viewer's.
 """
 
 from dataclasses import dataclass
@@ -9,10 +11,10 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import Role, User
 from quotations.models import HotelBid, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
+from spirittours.errors import NotVisible
 
 S = QuotationStatus
 # A client sees a quotation from the moment it is sent; "cancelled" only if it had been sent.
@@ -85,7 +87,7 @@ def quotations_visible(*, viewer: Viewer) -> QuerySet[Quotation]:
 def quotation_get_visible(*, viewer: Viewer, pk: int) -> Quotation:
     quotation = quotations_visible(viewer=viewer).select_related("client", "owner").filter(pk=pk).first()
     if quotation is None:
-        raise Http404
+        raise NotVisible
     return quotation
 
 
@@ -101,15 +103,15 @@ def invitations_visible(*, viewer: Viewer) -> QuerySet[HotelInvitation]:
 def invitation_get_for_hotel(*, viewer: Viewer, token: str) -> HotelInvitation:
     """The portal's invitation behind a link token, for a member of that hotel only."""
     if viewer.kind != ViewerKind.HOTEL:
-        raise Http404
+        raise NotVisible
     invitation = invitations_visible(viewer=viewer).filter(token=token).select_related("hotel", "quotation").first()
     if invitation is None:
-        raise Http404
+        raise NotVisible
     return invitation
 
 
 def bid_get_for_hotel(*, invitation: HotelInvitation, pk: int) -> HotelBid:
     bid = invitation.bids.filter(pk=pk).first()
     if bid is None:
-        raise Http404
+        raise NotVisible
     return bid

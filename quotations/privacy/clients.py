@@ -9,8 +9,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.http import Http404
-
 from quotations.models import Quotation, QuotationPricing
 from quotations.privacy.access import CLIENT_STATUSES, Viewer, ViewerKind, quotations_visible
 from quotations.privacy.presented import Presented
@@ -22,6 +20,7 @@ from quotations.privacy.requirements import (
     present_requirements,
     present_room_prices,
 )
+from spirittours.errors import NotVisible
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,9 @@ def _chosen_hotels(pricing: QuotationPricing | None) -> tuple[PresentedChosenHot
 
 def present_quotation_for_client(*, viewer: Viewer, quotation: Quotation) -> PresentedQuotationForClient:
     if viewer.kind != ViewerKind.CLIENT or quotation.client_id not in viewer.client_ids:
-        raise Http404
+        raise NotVisible
     if quotation.status not in CLIENT_STATUSES or quotation.valid_until is None:
-        raise Http404
+        raise NotVisible
     pricing = quotation.pricings.filter(is_current=True).first()
     return PresentedQuotationForClient(
         id=quotation.pk,

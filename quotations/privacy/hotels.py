@@ -9,8 +9,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.http import Http404
-
 from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus, QuotationStatus
 from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
 from quotations.privacy.presented import Presented
@@ -20,6 +18,7 @@ from quotations.privacy.requirements import (
     present_itinerary,
     present_requirements,
 )
+from spirittours.errors import NotVisible
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,7 @@ def present_invitation_for_hotel(
 ) -> PresentedInvitationForHotel:
     """The portal's view of one invitation: requirements, own bids, whether it is open."""
     if viewer.kind != ViewerKind.HOTEL or invitation.hotel_id not in viewer.hotel_ids:
-        raise Http404
+        raise NotVisible
     quotation = invitation.quotation
     own_city = invitation.hotel.city.casefold()
     bids = tuple(_bid(bid) for bid in invitation.bids.order_by("-revision"))

@@ -9,8 +9,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.http import Http404
-
 from quotations.models import Quotation, QuotationPricing
 from quotations.pricing import PriceResult, cents
 from quotations.privacy.access import Viewer, ViewerKind
@@ -24,6 +22,7 @@ from quotations.privacy.requirements import (
     present_requirements,
     present_room_prices,
 )
+from spirittours.errors import NotVisible
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def _stay_cost(stay: dict) -> PresentedStayCost:
 def present_pricing_for_staff(*, viewer: Viewer, pricing: QuotationPricing | None) -> PresentedPricingForStaff | None:
     """A pricing run for staff; the margin only from the margin level."""
     if viewer.kind != ViewerKind.STAFF:
-        raise Http404
+        raise NotVisible
     if pricing is None:
         return None
     return PresentedPricingForStaff(
@@ -170,7 +169,7 @@ def present_quotation_for_staff(
 ) -> PresentedQuotationForStaff:
     """Everything about a quotation, bids compared as on `on`; the margin only from the margin level."""
     if viewer.kind != ViewerKind.STAFF:
-        raise Http404
+        raise NotVisible
     pricing = quotation.pricings.filter(is_current=True).select_related("computed_by").first()
     invitations = quotation.invitations.select_related("hotel").order_by("hotel__name")
     return PresentedQuotationForStaff(
@@ -217,7 +216,7 @@ def present_quotation_for_staff(
 def present_price_preview_for_staff(*, viewer: Viewer, result: PriceResult) -> PresentedPricePreview:
     """An unsaved automatic quotation, shown to staff while they try margins and overrides."""
     if viewer.kind != ViewerKind.STAFF:
-        raise Http404
+        raise NotVisible
     return PresentedPricePreview(
         currency=result.currency,
         complete=not result.missing,

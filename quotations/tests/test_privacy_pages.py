@@ -16,18 +16,33 @@ from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, StaffFactory
 from quotations.factories import ClientFactory
-from quotations.models import HotelBid, QuotationStatus
+from quotations.models import (
+    HotelBid,
+    HotelInvitation,
+    Quotation,
+    QuotationLog,
+    QuotationStatus,
+    RoomEvent,
+    RoomMessage,
+)
 from quotations.privacy import (
     PresentedInvitationForHotel,
     PresentedInvitationSummaryForHotel,
     PresentedQuotationForClient,
     PresentedQuotationSummaryForClient,
+    bid_get_for_hotel,
+    invitation_get_for_hotel,
+    present_invitation_for_hotel,
     present_price_preview_for_staff,
+    present_pricing_for_staff,
+    present_quotation_for_client,
     present_quotation_for_staff,
+    quotation_get_visible,
     viewer_for,
 )
 from quotations.services import quotation_price, quotation_price_preview, quotation_send
 from quotations.tests.conftest import HOTELS
+from spirittours.errors import NotVisible
 
 CLIENT_SECRETS = ["Cofradía Zeta Confidencial", "zeta@cofradia.example", "Padre Ignacio Zeta"]
 MARGIN = ["17.35", "17,35"]
@@ -287,3 +302,107 @@ def test_margin_is_none_below_the_margin_level_never_missing(bidding_round, sett
     assert margins == {3: (None, None, None), 8: (Decimal("17.35"),) * 3}
     assert seen[3][0].pricing.price_per_person == seen[8][0].pricing.price_per_person == Decimal("301")
     assert seen[3][1].stays == seen[8][1].stays
+
+
+# --- NotVisible: the privacy module's one answer, a 404 on every page ------------------------
+
+
+def _lookups(r, *, viewer_of, sent: bool):
+    """Each lookup or presenter handed something its viewer may not see."""
+    boreal, contact = viewer_of(r.users["boreal"]), viewer_of(r.contact)
+    stranger = viewer_of(ClientContactFactory())
+    staff = viewer_of(r.staff)
+    now, today = timezone.now(), timezone.localdate()
+    aurora = r.invitations["aurora"]
+    calls = {
+        "quotation_get_visible: not its client": lambda: quotation_get_visible(viewer=stranger, pk=r.quotation.pk),
+        "quotation_get_visible: no such id": lambda: quotation_get_visible(viewer=staff, pk=10**9),
+        "invitation_get_for_hotel: another hotel's token": lambda: invitation_get_for_hotel(
+            viewer=boreal, token=aurora.token
+        ),
+        "invitation_get_for_hotel: staff": lambda: invitation_get_for_hotel(viewer=staff, token=aurora.token),
+        "bid_get_for_hotel: another invitation's bid": lambda: bid_get_for_hotel(
+            invitation=r.invitations["boreal"], pk=r.bids["aurora"].pk
+        ),
+        "present_invitation_for_hotel: another hotel's": lambda: present_invitation_for_hotel(
+            viewer=boreal, invitation=aurora, now=now
+        ),
+        "present_quotation_for_client: not its client": lambda: present_quotation_for_client(
+            viewer=stranger, quotation=r.quotation
+        ),
+        "present_quotation_for_staff: a hotel": lambda: present_quotation_for_staff(
+            viewer=boreal, quotation=r.quotation, on=today
+        ),
+        "present_quotation_for_staff: a client": lambda: present_quotation_for_staff(
+            viewer=contact, quotation=r.quotation, on=today
+        ),
+        "present_pricing_for_staff: a client": lambda: present_pricing_for_staff(viewer=contact, pricing=None),
+    }
+    if not sent:
+        calls["present_quotation_for_client: not sent yet"] = lambda: present_quotation_for_client(
+            viewer=contact, quotation=r.quotation
+        )
+        calls["quotation_get_visible: not sent yet"] = lambda: quotation_get_visible(viewer=contact, pk=r.quotation.pk)
+    return calls
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["bidding", "sent"])
+def test_every_lookup_and_presenter_refuses_with_not_visible(bidding_round, sent):
+    r = bidding_round
+    if sent:
+        _sent(r)
+    refused = {}
+    for name, call in _lookups(r, viewer_of=viewer_for, sent=sent).items():
+        with pytest.raises(NotVisible) as error:
+            call()
+        refused[name] = error.value.code
+    assert set(refused.values()) == {"not_visible"}
+    assert len(refused) == (10 if sent else 12)
+
+
+def _footprint() -> tuple:
+    return (
+        list(HotelBid.objects.order_by("pk").values_list("pk", "status")),
+        list(HotelInvitation.objects.order_by("pk").values_list("pk", "status", "viewed_at")),
+        list(Quotation.objects.order_by("pk").values_list("pk", "status")),
+        QuotationLog.objects.count(),
+        RoomEvent.objects.count(),
+        RoomMessage.objects.count(),
+    )
+
+
+def _answer(http, method: str, url: str, data: dict) -> tuple[int, str]:
+    response = http.get(url) if method == "get" else http.post(url, data)
+    return response.status_code, response.content.decode().replace(url, "URL")
+
+
+def test_someone_elses_and_a_missing_object_answer_the_same_404_and_change_nothing(bidding_round):
+    # Given a sent quote, a contact of another client, and a hotel asking for another hotel's link
+    r = bidding_round
+    _sent(r)
+    stranger, boreal = _client_for(ClientContactFactory()), _client_for(r.users["boreal"])
+    aurora, made_up = {"token": r.invitations["aurora"].token}, {"token": "x" * len(r.invitations["aurora"].token)}
+    theirs, missing = {"pk": r.quotation.pk}, {"pk": 10**9}
+    asks = [
+        (stranger, "get", "client:quotation", theirs, missing, {}),
+        (stranger, "post", "client:approve", theirs, missing, {}),
+        (stranger, "post", "client:message", theirs, missing, {"body": "Hola"}),
+        (boreal, "get", "portal:invitation", aurora, made_up, {}),
+        (boreal, "post", "portal:decline", aurora, made_up, {"reason": "x"}),
+        (boreal, "post", "portal:message", aurora, made_up, {"body": "Hola"}),
+    ]
+    before = _footprint()
+
+    # When each asks for someone else's object, and for one that does not exist
+    answers = [
+        (
+            _answer(http, method, reverse(name, kwargs=foreign), data),
+            _answer(http, method, reverse(name, kwargs=absent), data),
+        )
+        for http, method, name, foreign, absent, data in asks
+    ]
+
+    # Then both get the same 404, and nothing was written
+    assert [foreign[0] for foreign, _absent in answers] == [404] * len(asks)
+    assert [foreign == absent for foreign, absent in answers] == [True] * len(asks)
+    assert _footprint() == before
