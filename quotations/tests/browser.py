@@ -79,7 +79,6 @@ class DaphneServer:
         env = {
             **os.environ,
             "DATABASE_URL": current_database_url(),
-            "CONN_MAX_AGE": "0",
             "DEBUG": "True",
             "DJANGO_SETTINGS_MODULE": "spirittours.settings",
             **overrides,
