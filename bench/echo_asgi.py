@@ -36,6 +36,9 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
     async def room_event(self, event):
         await self.send_json({**event, "type": "event"})
 
+    async def layer_reconnected(self, message):
+        """The layer's notice after a Redis reconnect; an unfiltered echo has nothing to catch up."""
+
 
 application = ProtocolTypeRouter(
     {
