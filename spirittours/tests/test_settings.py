@@ -118,7 +118,7 @@ def test_deploy_check_fails_without_the_tracking_webhook_secret(tmp_path):
 @pytest.mark.redis
 def test_redis_channel_layer_round_trip():
     layer = get_channel_layer()
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "spirittours.channel_layers.RedisPubSubChannelLayer"
 
     async def round_trip():
         channel = await layer.new_channel()
