@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import Role, User
-from quotations.models import HotelBid, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
+from quotations.models import HotelBid, HotelInvitation, Quotation, QuotationStatus
+from quotations.workflow import HIDDEN_FROM_HOTEL
 from spirittours.errors import NotVisible
 
 S = QuotationStatus
@@ -95,8 +96,8 @@ def invitations_visible(*, viewer: Viewer) -> QuerySet[HotelInvitation]:
     if viewer.kind == ViewerKind.STAFF:
         return HotelInvitation.objects.all()
     if viewer.kind == ViewerKind.HOTEL:
-        # A hotel taken out of the bidding loses sight of the group altogether.
-        return HotelInvitation.objects.filter(hotel_id__in=viewer.hotel_ids).exclude(status=InvitationStatus.WITHDRAWN)
+        # The one rule (quotations.workflow): a hotel taken out of the bidding loses sight of the group.
+        return HotelInvitation.objects.filter(hotel_id__in=viewer.hotel_ids).exclude(status__in=HIDDEN_FROM_HOTEL)
     return HotelInvitation.objects.none()
 
 

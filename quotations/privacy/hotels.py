@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus, QuotationStatus
+from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus
 from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
 from quotations.privacy.presented import Presented
 from quotations.privacy.requirements import (
@@ -18,6 +18,7 @@ from quotations.privacy.requirements import (
     present_itinerary,
     present_requirements,
 )
+from quotations.workflow import hotel_may_act, hotel_may_see
 from spirittours.errors import NotVisible
 
 
@@ -115,22 +116,13 @@ def _bid(bid: HotelBid) -> PresentedBid:
     )
 
 
-def _bidding_open(invitation: HotelInvitation, now: datetime.datetime) -> bool:
-    """Whether this hotel can still bid: the round is open, before the deadline, not declined."""
-    quotation = invitation.quotation
-    return (
-        quotation.status == QuotationStatus.BIDDING
-        and quotation.bid_deadline is not None
-        and now < quotation.bid_deadline
-        and invitation.status != InvitationStatus.DECLINED
-    )
-
-
 def present_invitation_for_hotel(
     *, viewer: Viewer, invitation: HotelInvitation, now: datetime.datetime
 ) -> PresentedInvitationForHotel:
     """The portal's view of one invitation: requirements, own bids, whether it is open."""
     if viewer.kind != ViewerKind.HOTEL or invitation.hotel_id not in viewer.hotel_ids:
+        raise NotVisible
+    if not hotel_may_see(invitation=invitation):
         raise NotVisible
     quotation = invitation.quotation
     own_city = invitation.hotel.city.casefold()
@@ -143,7 +135,7 @@ def present_invitation_for_hotel(
         requirements=present_requirements(quotation),
         stays=tuple(stay for stay in present_itinerary(quotation) if stay.city.casefold() == own_city),
         bid_deadline=quotation.bid_deadline,
-        is_open=_bidding_open(invitation, now),
+        is_open=hotel_may_act(quotation=quotation, invitation=invitation, now=now),
         status=invitation.status,
         status_label=invitation.get_status_display(),
         declined=invitation.status == InvitationStatus.DECLINED,
@@ -172,7 +164,7 @@ def present_invitation_list_for_hotel(
             pax=inv.quotation.pax,
             bid_deadline=inv.quotation.bid_deadline,
             status_label=inv.get_status_display(),
-            is_open=_bidding_open(inv, now),
+            is_open=hotel_may_act(quotation=inv.quotation, invitation=inv, now=now),
         )
         for inv in invitations
     ]

@@ -40,7 +40,7 @@ from quotations.privacy import (
     quotation_get_visible,
     viewer_for,
 )
-from quotations.services import quotation_price, quotation_price_preview, quotation_send
+from quotations.services import invitation_withdraw, quotation_price, quotation_price_preview, quotation_send
 from quotations.tests.conftest import HOTELS
 from spirittours.errors import NotVisible
 
@@ -308,7 +308,7 @@ def test_margin_is_none_below_the_margin_level_never_missing(bidding_round, sett
 
 
 def _lookups(r, *, viewer_of, sent: bool):
-    """Each lookup or presenter handed something its viewer may not see."""
+    """Each lookup or presenter handed something its viewer may not see (while bidding, Cenit is taken out)."""
     boreal, contact = viewer_of(r.users["boreal"]), viewer_of(r.contact)
     stranger = viewer_of(ClientContactFactory())
     staff = viewer_of(r.staff)
@@ -339,6 +339,13 @@ def _lookups(r, *, viewer_of, sent: bool):
         "present_pricing_for_staff: a client": lambda: present_pricing_for_staff(viewer=contact, pricing=None),
     }
     if not sent:
+        invitation_withdraw(invitation=r.invitations["cenit"], reason="Fuera de plazo", by=r.staff)
+        calls["present_invitation_for_hotel: taken out of the bidding"] = lambda: present_invitation_for_hotel(
+            viewer=viewer_of(r.users["cenit"]), invitation=r.invitations["cenit"], now=now
+        )
+        calls["invitation_get_for_hotel: taken out of the bidding"] = lambda: invitation_get_for_hotel(
+            viewer=viewer_of(r.users["cenit"]), token=r.invitations["cenit"].token
+        )
         calls["present_quotation_for_client: not sent yet"] = lambda: present_quotation_for_client(
             viewer=contact, quotation=r.quotation
         )
@@ -357,7 +364,7 @@ def test_every_lookup_and_presenter_refuses_with_not_visible(bidding_round, sent
             call()
         refused[name] = error.value.code
     assert set(refused.values()) == {"not_visible"}
-    assert len(refused) == (10 if sent else 12)
+    assert len(refused) == (10 if sent else 14)
 
 
 def _footprint() -> tuple:
