@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from quotations.models import ROOM_OCCUPANCY
+from quotations.rooms import ROOM_OCCUPANCY
 
 CENT = Decimal("0.01")
 

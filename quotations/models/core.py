@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Role
+from quotations.rooms import ROOM_OCCUPANCY
 from spirittours.db import TimeStampedModel
 from spirittours.geo import Country, Currency
 
@@ -89,9 +90,6 @@ class RoomType(models.TextChoices):
     DOUBLE = "double", _("Double")
     TWIN = "twin", _("Twin")
     TRIPLE = "triple", _("Triple")
-
-
-ROOM_OCCUPANCY = {RoomType.SINGLE: 1, RoomType.DOUBLE: 2, RoomType.TWIN: 2, RoomType.TRIPLE: 3}
 
 
 class QuotationStatus(models.TextChoices):

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from quotations.models import ROOM_OCCUPANCY, Quotation, RoomType
+from quotations.models import Quotation, RoomType
 from quotations.privacy.presented import Label, Presented
+from quotations.rooms import ROOM_OCCUPANCY
 
 
 @dataclass(frozen=True)

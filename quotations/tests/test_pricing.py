@@ -2,9 +2,12 @@
 
 import datetime
 import itertools
+import subprocess
+import sys
 from decimal import Decimal
 
 from quotations.pricing import Offer, StayNeed, offer_rank, offer_valid_on, price_compute, stay_candidates
+from quotations.rooms import ROOM_OCCUPANCY
 
 T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC)
 VALID = datetime.date(2027, 1, 31)
@@ -131,3 +134,18 @@ def test_offer_counts_through_its_last_valid_day():
     last_day = offer(1, valid=VALID)
     assert offer_valid_on(offer=last_day, on=VALID) is True
     assert offer_valid_on(offer=last_day, on=VALID + datetime.timedelta(days=1)) is False
+
+
+def test_every_room_type_has_its_occupancy_as_plain_data():
+    from quotations.models import RoomType
+
+    assert ROOM_OCCUPANCY == {"single": 1, "double": 2, "twin": 2, "triple": 3}
+    assert set(ROOM_OCCUPANCY) == set(RoomType.values)
+    assert all(type(key) is str for key in ROOM_OCCUPANCY)
+
+
+def test_pricing_imports_nothing_from_django():
+    # In a fresh interpreter: the automatic quotation runs on plain data alone.
+    code = "import sys, quotations.pricing; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)  # noqa: S603
+    assert result.stdout.strip() == "[]"
