@@ -11,9 +11,10 @@ import datetime
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 
 from accounts.models import User
-from quotations.models import HotelInvitation, Quotation
+from quotations.models import HotelInvitation, MealPlan, Quotation
 from quotations.privacy.requirements import present_itinerary, present_room_mix
 
 
@@ -46,8 +47,9 @@ def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
         "arrival": own[0].check_in if own else quotation.arrival,
         "departure": own[-1].check_out if own else quotation.departure,
         "pax": quotation.pax,
-        "rooms": [f"{room.count} × {room.label}" for room in present_room_mix(quotation)],
-        "meal_plan": str(quotation.get_meal_plan_display()),
+        # Lazy: rendered in the hotel's language, whatever language queues the email.
+        "rooms": [format_lazy("{} × {}", room.count, room.label) for room in present_room_mix(quotation)],
+        "meal_plan": MealPlan(quotation.meal_plan).label,
         "bid_deadline": quotation.bid_deadline,
         "url": _url(reverse("portal:invitation", kwargs={"token": invitation.token})),
     }
