@@ -13,7 +13,7 @@ from notifications.services import email_render, email_retry
 class EmailMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "template", "to_email", "language", "status", "attempts", "last_error")
     list_filter = ("status", "template", "language")
-    search_fields = ("to_email", "subject", "dedupe_key", "provider_message_id")
+    search_fields = ("to_email", "subject", "dedupe_key", "message_id_header", "provider_message_id")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in EmailMessage._meta.fields]
     actions = ("retry_failed",)

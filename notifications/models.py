@@ -1,5 +1,9 @@
 """The email outbox: every email is a row before it is a message on the wire."""
 
+import uuid
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +36,12 @@ class EmailStatus(models.TextChoices):
     SUPPRESSED = "suppressed", _("Suppressed")
 
 
+def message_id_new() -> str:
+    """A fresh RFC 5322 Message-ID on the domain of the sending address."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "spirittours.example"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
 class EmailMessage(TimeStampedModel):
     """One email, rendered once when queued; delivery only ever sends these bytes."""
 
@@ -48,6 +58,11 @@ class EmailMessage(TimeStampedModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Fixed when the row is queued and sent on every attempt: a copy sent again after a
+    # crash carries the same Message-ID, so the provider and mail clients can tell.
+    message_id_header = models.CharField(
+        _("Message-ID"), max_length=255, unique=True, default=message_id_new, editable=False
+    )
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True, db_index=True)
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)

@@ -1,23 +1,27 @@
-"""The email outbox: queue (record first), deliver (at most once per row), track.
+"""The email outbox: queue (record first), deliver (at least once, never lost), track.
 
 `email_queue` renders the email and writes its row inside the caller's
-transaction; the Celery task is scheduled after commit. `email_deliver` holds
-the row lock across the provider call, so no two workers ever send one row,
-and a worker killed mid-send rolls the row back to queued for the next one.
+transaction; the Celery task is scheduled after commit. `email_deliver` claims
+the row (queued → sending, one more attempt) and commits that before handing
+the email to the provider, then records the outcome. No two workers send one
+row at the same time; a worker that dies between the handoff and the outcome
+leaves the row `sending`, and the sweeper sends it again later with the same
+Message-ID. docs/EMAIL.md states the guarantee.
 """
 
+import datetime
 import json
 import logging
 import smtplib
 import socket
 from dataclasses import dataclass
-from email.utils import make_msgid
 
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -26,6 +30,7 @@ from notifications.models import EmailMessage, EmailStatus, EmailSuppression, Em
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+INTERRUPTED = "Interrupted: no outcome was recorded; the provider may have received the email"
 LANGUAGES = {"es", "en"}
 
 
@@ -108,63 +113,92 @@ def _is_transient(error: Exception) -> bool:
 
 
 def _send(message: EmailMessage) -> str:
-    message_id = make_msgid(domain="spirittours.example")
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[f"{message.to_name} <{message.to_email}>" if message.to_name else message.to_email],
-        headers={"Message-ID": message_id, "X-Spirittours-Email": str(message.pk)},
+        headers={"Message-ID": message.message_id_header, "X-Spirittours-Email": str(message.pk)},
     )
     mail.attach_alternative(message.body_html, "text/html")
     mail.send(fail_silently=False)
     status = getattr(mail, "anymail_status", None)
-    return (status.message_id if status is not None and status.message_id else None) or message_id
+    return (status.message_id if status is not None and status.message_id else None) or message.message_id_header
 
 
 def email_deliver(*, message_id: int) -> str:
     """Send one queued email. Returns the outcome; raises TransientSendError to be retried.
 
-    Idempotent: a row that is no longer `queued` is left alone, so a task that
-    runs twice sends once. After MAX_ATTEMPTS transient failures, or on the
-    first permanent one, the row ends `failed` with the error kept.
+    Call it outside a transaction (as the task does): the attempt is recorded
+    first, status `sending` with attempts + 1 and last_attempt_at, committed
+    before the provider call, so after a crash the row says a handoff may have
+    happened. That conditional UPDATE is the lock: of two tasks for one row,
+    exactly one moves it from queued to sending, on every database; a row that
+    is not `queued` is left alone, so a task that runs twice sends once.
+    After MAX_ATTEMPTS transient failures, or on the first permanent one, the
+    row ends `failed` with the error kept. The outcome is written only while
+    the row still carries this attempt: if the sweeper handed it to another
+    attempt meanwhile, that attempt records the result.
     """
-    retry_error = None
-    with transaction.atomic():
-        message = EmailMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status != EmailStatus.QUEUED:
-            return "skipped"
-        now = timezone.now()
-        if EmailSuppression.objects.filter(email__iexact=message.to_email).exists():
-            message.status = EmailStatus.SUPPRESSED
-            message.save(update_fields=["status", "updated_at"])
-            return "suppressed"
-        message.attempts += 1
-        message.last_attempt_at = now
-        fields = ["attempts", "last_attempt_at", "status", "last_error", "updated_at"]
-        try:
-            provider_id = _send(message)
-        except Exception as error:
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if _is_transient(error) and message.attempts < MAX_ATTEMPTS:
-                retry_error = TransientSendError(message.last_error)
-                outcome = "retry"
-            else:
-                message.status = EmailStatus.FAILED
-                message.failed_at = now
-                fields.append("failed_at")
-                outcome = "failed"
+    queued = EmailMessage.objects.filter(pk=message_id, status=EmailStatus.QUEUED)
+    to_email = queued.values_list("to_email", flat=True).first()
+    if to_email is None:
+        return "skipped"
+    now = timezone.now()
+    if EmailSuppression.objects.filter(email__iexact=to_email).exists():
+        return "suppressed" if queued.update(status=EmailStatus.SUPPRESSED, updated_at=now) else "skipped"
+    if not queued.update(status=EmailStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, updated_at=now):
+        return "skipped"
+    message = EmailMessage.objects.get(pk=message_id)
+    try:
+        provider_id = _send(message)
+    except Exception as error:
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        if _is_transient(error) and message.attempts < MAX_ATTEMPTS:
+            outcome, fields = "retry", {"status": EmailStatus.QUEUED}
         else:
-            message.status = EmailStatus.SENT
-            message.sent_at = now
-            message.provider_message_id = provider_id[:255]
-            message.last_error = ""
-            fields += ["sent_at", "provider_message_id"]
-            outcome = "sent"
-        message.save(update_fields=fields)
-    if retry_error is not None:
-        raise retry_error
+            outcome, fields = "failed", {"status": EmailStatus.FAILED, "failed_at": timezone.now()}
+        fields["last_error"] = error_text
+    else:
+        outcome = "sent"
+        fields = {
+            "status": EmailStatus.SENT,
+            "sent_at": timezone.now(),
+            "provider_message_id": provider_id[:255],
+            "last_error": "",
+        }
+    this_attempt = EmailMessage.objects.filter(pk=message.pk, status=EmailStatus.SENDING, attempts=message.attempts)
+    if not this_attempt.update(**fields, updated_at=timezone.now()):
+        logger.warning(
+            "email %s: attempt %s ended %s after the row was handed on", message.pk, message.attempts, outcome
+        )
+        return "superseded"
+    if outcome == "retry":
+        raise TransientSendError(fields["last_error"])
     return outcome
+
+
+def email_stuck_recover(*, stuck_after: datetime.timedelta) -> list[int]:
+    """Find rows left behind for longer than `stuck_after`; returns the ids to enqueue again.
+
+    A row still `sending` that long belongs to an attempt that never reported:
+    its worker died between the claim and the outcome, perhaps after the
+    provider took the email. It goes back to `queued` (to `failed` once
+    MAX_ATTEMPTS attempts have been made), so at most that one email is sent
+    again, with its Message-ID. A row still `queued` that long lost its task
+    (broker down, message dropped). Two sweeps at once are harmless: the claim
+    in `email_deliver` lets one task through per row.
+    """
+    now = timezone.now()
+    cutoff = now - stuck_after
+    sending = EmailMessage.objects.filter(status=EmailStatus.SENDING, updated_at__lt=cutoff)
+    sending.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=EmailStatus.FAILED, failed_at=now, last_error=INTERRUPTED, updated_at=now
+    )
+    requeued = list(sending.values_list("pk", flat=True)[:1000])
+    sending.filter(pk__in=requeued).update(status=EmailStatus.QUEUED, last_error=INTERRUPTED, updated_at=now)
+    queued = EmailMessage.objects.filter(status=EmailStatus.QUEUED, updated_at__lt=cutoff)
+    return requeued + list(queued.values_list("pk", flat=True)[:1000])
 
 
 def email_retry(*, message: EmailMessage) -> None:

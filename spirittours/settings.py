@@ -193,9 +193,27 @@ if CELERY_BROKER_URL == "filesystem://":
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    # Longer than any countdown we schedule, so Redis never redelivers a task
-    # that is merely waiting; long waits are beat jobs that scan the database.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis hands a task its worker never acknowledged (the worker died) to
+        # another worker after this many seconds. Longer than any countdown we
+        # schedule (email retries wait at most 60 s), so a task that is merely
+        # waiting never runs twice; shorter than the outbox sweeper's 5 minutes.
+        # Long waits are beat jobs that scan the database.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=120),
+        # Look for such tasks every 10 s (kombu's default scans every 100 s).
+        "unacked_restore_throttle": 1,
+        # Every Redis key of the broker (queues, bindings, unacknowledged tasks,
+        # control channels) starts with this: two deployments on one Redis
+        # database never see each other's tasks. RabbitMQ: use a vhost each.
+        "global_keyprefix": env.str("CELERY_BROKER_KEY_PREFIX", default="spirittours:"),
+    }
+# Our own queue names: a worker of another stack consuming Celery's default
+# queue ("celery") never takes our tasks. Workers consume both (-Q in Procfile).
+CELERY_TASK_DEFAULT_QUEUE = "spirittours.default"
+CELERY_TASK_QUEUES = {
+    name: {"exchange": name, "routing_key": name} for name in ("spirittours.default", "spirittours.email")
+}
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "spirittours.email"}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -3,28 +3,33 @@
 import time
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from notifications.models import EmailMessage, EmailStatus
 from notifications.tasks import email_send
 from notifications.tests.backends import PERMANENT, TRANSIENT, ScriptedBackend
-from notifications.tests.broker import celery_on_broker
+from notifications.tests.broker import QUEUES, broker_settled, broker_url, celery_on_broker, key_prefix_new
 from spirittours.celery import app
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(settings):
+def broker():
+    return broker_url(), key_prefix_new()
+
+
+@pytest.fixture
+def worker(settings, broker):
     settings.EMAIL_BACKEND = "notifications.tests.backends.ScriptedBackend"
     ScriptedBackend.script = []
-    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/13"
-    redis.Redis.from_url(broker).flushdb()
+    url, prefix = broker
     with (
-        celery_on_broker(broker),
-        start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10),
+        celery_on_broker(url, key_prefix=prefix),
+        start_worker(
+            app, queues=list(QUEUES), pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ),
     ):
         yield ScriptedBackend
     ScriptedBackend.script = []
@@ -42,7 +47,7 @@ def _row() -> EmailMessage:
     )
 
 
-def _settled(message: EmailMessage, timeout: float = 30) -> EmailMessage:
+def _settled(message: EmailMessage, timeout: float = 90) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         message.refresh_from_db()
@@ -58,6 +63,7 @@ def test_transient_failure_is_retried_and_succeeds(worker):
     email_send.delay(message_id=message.pk)
     message = _settled(message)
     assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.SENT, 2, 1)
+    assert mail.outbox[0].extra_headers["Message-ID"] == message.message_id_header
 
 
 def test_permanent_failure_fails_at_once(worker):
@@ -73,15 +79,17 @@ def test_three_transient_failures_end_failed_with_the_error(worker):
     worker.script = [TRANSIENT, TRANSIENT, TRANSIENT]
     message = _row()
     email_send.delay(message_id=message.pk)
-    message = _settled(message, timeout=60)
+    message = _settled(message, timeout=120)
     assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.FAILED, 3, 0)
     assert message.last_error == "SMTPServerDisconnected: connection unexpectedly closed"
 
 
-def test_a_task_run_twice_sends_once(worker):
+def test_a_task_run_twice_sends_once(worker, broker):
     message = _row()
     email_send.delay(message_id=message.pk)
     email_send.delay(message_id=message.pk)
     message = _settled(message)
-    time.sleep(1)
+    url, prefix = broker
+    assert broker_settled(url, key_prefix=prefix, timeout=90)  # the second task has run too
+    message.refresh_from_db()
     assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.SENT, 1, 1)
