@@ -189,7 +189,7 @@ def build_rooms(args) -> list[dict]:
 
 
 def start_server(args) -> subprocess.Popen:
-    env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost", "CONN_MAX_AGE": "60"}
+    env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"}  # CONN_MAX_AGE stays 0 under ASGI
     daphne = str(Path(sys.executable).parent / "daphne")
     process = subprocess.Popen(
         [daphne, "-b", "127.0.0.1", "-p", str(args.port), "bench.echo_asgi:application"],
