@@ -67,6 +67,8 @@ def main() -> None:
     setup(args)
     from notifications.models import EmailMessage, EmailStatus
     from notifications.tasks import email_send
+
+    OPEN = (EmailStatus.QUEUED, EmailStatus.SENDING)  # neither sent nor failed yet
     from notifications.tests.smtp_sink import SinkHandler, sink_start
 
     handler = SinkHandler(fail_rate=args.fail_rate)
@@ -99,6 +101,8 @@ def main() -> None:
                 "-A",
                 "spirittours",
                 "worker",
+                "-Q",
+                "spirittours.default,spirittours.email",
                 "--concurrency",
                 str(args.concurrency),
                 "--without-gossip",
@@ -122,7 +126,7 @@ def main() -> None:
         queued_seconds = time.monotonic() - started
         deadline = started + args.timeout
         while time.monotonic() < deadline:
-            open_rows = EmailMessage.objects.filter(status=EmailStatus.QUEUED).count()
+            open_rows = EmailMessage.objects.filter(status__in=OPEN).count()
             if open_rows == 0:
                 break
             time.sleep(0.5)
@@ -157,7 +161,7 @@ def main() -> None:
         "sent_share": round(sent / args.messages, 4),
         "failed_after_three_attempts": rows.get(EmailStatus.FAILED, 0),
         "failed_without_error_kept": failed_without_error,
-        "lost": rows.get(EmailStatus.QUEUED, 0),
+        "lost": sum(rows.get(status, 0) for status in OPEN),
         "delivered_by_sink": len(seen),
         "duplicates": sum(count - 1 for count in seen.values() if count > 1),
         "smtp_attempts": handler.attempts,
