@@ -18,9 +18,11 @@ from enum import StrEnum
 
 from quotations.models import HotelBid, Quotation
 from quotations.pricing import Offer, StayNeed, cents, offer_valid_on, stay_candidates
+from quotations.privacy.access import Viewer, ViewerKind
 from quotations.privacy.presented import Presented
 from quotations.privacy.requirements import PresentedRoom, present_room_mix
 from quotations.selectors import bid_list_standing, exchange_factors, offer_from_bid, stay_needs
+from spirittours.errors import NotVisible
 
 EXPIRING_SOON = datetime.timedelta(days=7)
 
@@ -163,8 +165,10 @@ def _stay(
     )
 
 
-def present_bid_comparison(*, quotation: Quotation, on: datetime.date) -> tuple[ComparisonStay, ...]:
-    """Every standing bid per stay as it stands on `on`, the pricing's choice marked best."""
+def present_bid_comparison(*, viewer: Viewer, quotation: Quotation, on: datetime.date) -> tuple[ComparisonStay, ...]:
+    """Every standing bid per stay as it stands on `on`, the pricing's choice marked best. Staff only."""
+    if viewer.kind != ViewerKind.STAFF:
+        raise NotVisible
     bids = bid_list_standing(quotation=quotation)
     offers = {bid.pk: offer_from_bid(bid) for bid in bids}
     factors = exchange_factors(currencies={bid.currency for bid in bids}, quote=quotation.currency, on=on)

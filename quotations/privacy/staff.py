@@ -202,7 +202,7 @@ def present_quotation_for_staff(
             )
             for inv in invitations
         ),
-        comparison=present_bid_comparison(quotation=quotation, on=on),
+        comparison=present_bid_comparison(viewer=viewer, quotation=quotation, on=on),
         extras=tuple(
             PresentedExtra(id=e.pk, kind=e.get_kind_display(), description=e.description, amount=e.amount_per_person)
             for e in quotation.extras.order_by("id")

@@ -13,8 +13,13 @@ from django.utils import timezone
 
 from quotations.factories import bid_lines_full
 from quotations.models import ExchangeRate, QuotationPricing
-from quotations.privacy import ExclusionReason, present_bid_comparison
+from quotations.privacy import ExclusionReason, present_bid_comparison, viewer_for
 from quotations.services import bid_revise, quotation_price_preview
+
+
+def _compare(r):
+    """The comparison staff see today, as the staff page shows it."""
+    return present_bid_comparison(viewer=viewer_for(r.staff), quotation=r.quotation, on=timezone.localdate())
 
 
 def _best_by_stay(comparison) -> dict[int, list[int]]:
@@ -58,7 +63,7 @@ def test_equal_totals_go_to_more_stars_as_in_the_pricing(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = _compare(r)
 
     # Then each stay marks one bid, the one the pricing chooses: Boreal, and Estrella on stars
     granada = _rows(comparison, "Granada")
@@ -80,7 +85,7 @@ def test_equal_totals_across_currencies_go_to_more_stars(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = _compare(r)
 
     # Then both cost 6437.70 EUR and only Boreal, the pricing's choice, is marked
     sevilla = _rows(comparison, "Sevilla")
@@ -98,7 +103,7 @@ def test_totals_equal_to_the_cent_are_told_apart_by_the_exact_cost(bidding_round
     r.close()
 
     # When staff compare the bids
-    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = _compare(r)
 
     # Then the totals are the pricing's costs, and the cheaper Boreal alone is marked
     sevilla = _rows(comparison, "Sevilla")
@@ -115,7 +120,7 @@ def test_bids_without_a_rate_or_expired_are_apart_and_never_best(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = _compare(r)
 
     # Then Sevilla compares Aurora alone, lists the other two apart, and marks what the pricing chooses
     (sevilla, _granada) = comparison
@@ -140,7 +145,7 @@ def test_incomplete_bid_is_compared_but_never_best(bidding_round):
     r.close()
 
     # When staff compare the bids
-    comparison = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    comparison = _compare(r)
 
     # Then its far cheaper rates are shown, but it has no total and Delta is best
     granada = _rows(comparison, "Granada")
@@ -159,7 +164,7 @@ def test_rates_follow_the_stay_room_types_and_a_blank_type_is_none(bidding_round
     r.close()
 
     # When staff compare the bids
-    (sevilla, _granada) = present_bid_comparison(quotation=r.quotation, on=timezone.localdate())
+    (sevilla, _granada) = _compare(r)
 
     # Then every row has one cell per room type asked for, in order; Aurora's double is blank
     assert [room.room_type for room in sevilla.room_types] == ["single", "double"]

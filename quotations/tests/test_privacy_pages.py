@@ -32,6 +32,7 @@ from quotations.privacy import (
     PresentedQuotationSummaryForClient,
     bid_get_for_hotel,
     invitation_get_for_hotel,
+    present_bid_comparison,
     present_invitation_for_hotel,
     present_price_preview_for_staff,
     present_pricing_for_staff,
@@ -337,6 +338,9 @@ def _lookups(r, *, viewer_of, sent: bool):
             viewer=contact, quotation=r.quotation, on=today
         ),
         "present_pricing_for_staff: a client": lambda: present_pricing_for_staff(viewer=contact, pricing=None),
+        "present_bid_comparison: a hotel": lambda: present_bid_comparison(
+            viewer=boreal, quotation=r.quotation, on=today
+        ),
     }
     if not sent:
         invitation_withdraw(invitation=r.invitations["cenit"], reason="Fuera de plazo", by=r.staff)
@@ -364,7 +368,7 @@ def test_every_lookup_and_presenter_refuses_with_not_visible(bidding_round, sent
             call()
         refused[name] = error.value.code
     assert set(refused.values()) == {"not_visible"}
-    assert len(refused) == (10 if sent else 14)
+    assert len(refused) == (11 if sent else 15)
 
 
 def _footprint() -> tuple:
