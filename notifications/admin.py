@@ -1,12 +1,28 @@
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from notifications.errors import PermanentSendError
 from notifications.models import EmailMessage, EmailStatus, EmailSuppression, EmailTemplate, EmailTrackingEvent
 from notifications.previews import preview_context
 from notifications.services import email_render, email_retry
+
+PREVIEW_LANGUAGES = ("es", "en")
+# The policy of a framed email preview: inline styles, images inlined as data, nothing else.
+EMAIL_PREVIEW_POLICY = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["data:"],
+    "connect-src": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": ["'self'"],
+}
 
 
 @admin.register(EmailMessage)
@@ -39,6 +55,11 @@ class EmailMessageAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("previews/", self.admin_site.admin_view(self.previews), name="notifications_email_previews"),
+            path(
+                "previews/<str:template>/<str:language>/",
+                self.admin_site.admin_view(self.preview_html),
+                name="notifications_email_preview_html",
+            ),
             *super().get_urls(),
         ]
 
@@ -52,10 +73,24 @@ class EmailMessageAdmin(admin.ModelAdmin):
                 **email_render(template=key, language=language, context=preview_context(key)).__dict__,
             }
             for key, label in EmailTemplate.choices
-            for language in ("es", "en")
+            for language in PREVIEW_LANGUAGES
         ]
         context = {**self.admin_site.each_context(request), "title": _("Email previews"), "renders": renders}
         return TemplateResponse(request, "admin/notifications/previews.html", context)
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace(EMAIL_PREVIEW_POLICY))
+    def preview_html(self, request, template: str, language: str):
+        """One email's HTML on its own, framed by the previews page.
+
+        Emails style themselves inline (mail clients ignore stylesheets), which the
+        site's policy forbids; this response alone allows inline styles and nothing
+        else: no script, no request to anywhere, framed only by our own pages.
+        """
+        if template not in EmailTemplate.values or language not in PREVIEW_LANGUAGES:
+            raise Http404
+        rendered = email_render(template=template, language=language, context=preview_context(template))
+        return HttpResponse(rendered.html)
 
 
 @admin.register(EmailSuppression)

@@ -34,7 +34,34 @@ def test_each_email_is_whole_inside_its_frame():
     assert response.status_code == 200
     frames = [attrs for tag, attrs in page.tags if tag == "iframe"]
     assert len(frames) == 20
-    assert all(frame["srcdoc"].startswith("<!DOCTYPE html>") for frame in frames)
-    assert all(frame["srcdoc"].rstrip().endswith("</html>") for frame in frames)
     assert all("sandbox" in frame for frame in frames)
     assert [tag for tag, attrs in page.tags if "style" in attrs] == []
+    previews = [http.get(frame["src"]) for frame in frames]
+    assert {preview.status_code for preview in previews} == {200}
+    assert all(preview.content.decode().startswith("<!DOCTYPE html>") for preview in previews)
+    assert all(preview.content.decode().rstrip().endswith("</html>") for preview in previews)
+
+
+@pytest.mark.django_db
+def test_a_framed_preview_allows_inline_styles_and_nothing_else():
+    # given
+    http = HttpClient()
+    http.force_login(StaffFactory(is_superuser=True))
+    url = reverse("admin:notifications_email_preview_html", kwargs={"template": "hotel_invitation", "language": "es"})
+
+    # when
+    preview = http.get(url)
+    unknown = http.get(url.replace("hotel_invitation", "nonexistent"))
+    anonymous = HttpClient().get(url)
+
+    # then
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in preview["Content-Security-Policy"].split(";")
+        if directive.strip()
+    )
+    assert (policy["style-src"], policy["script-src"], policy["default-src"]) == ("'unsafe-inline'", "'none'", "'none'")
+    assert policy["frame-ancestors"] == "'self'"
+    assert preview["X-Frame-Options"] == "SAMEORIGIN"
+    assert unknown.status_code == 404
+    assert anonymous.status_code == 302  # the admin login

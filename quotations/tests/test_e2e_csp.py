@@ -133,9 +133,18 @@ def test_admin_pages_run_under_the_policy(live_server, browser):
         f"/quotations/quotation/{quotation.pk}/change/",
         "/quotations/hotel/add/",
         "/notifications/emailmessage/",
+        "/notifications/emailmessage/previews/",
     ):
         response = page.goto(f"{admin}{path}")
         assert response.status == 200, path
+    # each email preview loads in its frame, styled by its own inline styles
+    page.goto(f"{admin}/notifications/emailmessage/previews/")
+    frames = [frame for frame in page.frames if "/previews/" in frame.url and frame != page.main_frame]
+    assert len(frames) == 20
+    for frame in frames:
+        frame.wait_for_load_state()
+    assert all(frame.locator("p[style]").count() > 0 for frame in frames)
+    shot(page, "admin-email-previews")
     page.goto(f"{admin}/quotations/quotation/")
     page.locator(f"input[name=_selected_action][value='{quotation.pk}']").check()
     page.locator("select[name=action]").select_option("invite_hotels")
