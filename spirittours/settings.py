@@ -146,13 +146,15 @@ if REDIS_URL:
     # layer's blocking BZPOPMIN: under load the read times out and the consumer dies
     # with 1011. A longer socket timeout keeps the blocking read alive.
     _redis_host = {"address": REDIS_URL, "socket_timeout": 30}
+    # Redis pub/sub ignores the database number: deployments sharing one Redis need their own prefix.
+    CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="spirittours")
     if env.str("CHANNEL_LAYER", default="pubsub") == "core":
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
                     "hosts": [_redis_host],
-                    "prefix": "spirittours",
+                    "prefix": CHANNEL_LAYER_PREFIX,
                     # Room events are also rows in the database; a dropped frame is
                     # replayed on reconnect, so a bounded buffer per socket is safe.
                     "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=500),
@@ -168,7 +170,7 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "spirittours.channel_layers.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [_redis_host], "prefix": "spirittours", "on_reconnect": "layer.reconnected"},
+                "CONFIG": {"hosts": [_redis_host], "prefix": CHANNEL_LAYER_PREFIX, "on_reconnect": "layer.reconnected"},
             }
         }
 else:
@@ -261,8 +263,6 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Builds `request.viewer` for pages behind spirittours.access: what the privacy rules know of a user.
-VIEWER_FACTORY = "quotations.privacy.viewer_for"
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes requires: refuses a locked-out login before any password is checked.
     "axes.backends.AxesStandaloneBackend",
@@ -283,6 +283,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 # Reverse proxies in front of the web server that append the client's address to X-Forwarded-For.
 # 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored (a client could write anything there).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Builds `request.viewer` for pages behind spirittours.access: what the privacy rules know of a user.
+VIEWER_FACTORY = "quotations.privacy.viewer_for"
 
 # Staff below this permission level do not see hotel net rates' margins.
 MARGIN_VISIBLE_FROM_LEVEL = env.int("MARGIN_VISIBLE_FROM_LEVEL", default=5)
