@@ -44,12 +44,11 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db.models import Max
 from django.utils import translation
 
 from quotations.events import RoomEventKind
-from quotations.models import RoomEvent
 from quotations.privacy import ViewerKind, present_event, room_catch_up, room_may_join, viewer_for
+from quotations.selectors import room_latest_seq
 from quotations.services import room_group
 
 logger = logging.getLogger(__name__)
@@ -66,11 +65,6 @@ def _last_seq(query_string: bytes) -> int | None:
         if name == "last_seq" and value.isdigit():
             return int(value)
     return None
-
-
-def _room_latest_seq(quotation_id: int) -> int:
-    # One index lookup on (quotation, seq).
-    return RoomEvent.objects.filter(quotation_id=quotation_id).aggregate(last=Max("seq"))["last"] or 0
 
 
 class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
@@ -204,7 +198,7 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
                 await self._resume()
 
     async def room_heartbeat(self) -> None:
-        latest = await database_sync_to_async(_room_latest_seq)(self.quotation_id)
+        latest = await database_sync_to_async(room_latest_seq)(quotation_id=self.quotation_id)
         async with self.serving:
             if self.closed:
                 return

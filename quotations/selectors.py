@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from quotations.models import (
@@ -16,6 +16,7 @@ from quotations.models import (
     Quotation,
     QuotationPricing,
     QuotationStatus,
+    RoomEvent,
 )
 from quotations.pricing import Offer, StayNeed, offer_valid_on
 
@@ -136,3 +137,8 @@ def quotation_list_due_expiry_warning() -> list[Quotation]:
         .select_related("client")
         .order_by("pk")
     )
+
+
+def room_latest_seq(*, quotation_id: int) -> int:
+    """The sequence number of the room's newest event, 0 for a room without events."""
+    return RoomEvent.objects.filter(quotation_id=quotation_id).aggregate(last=Max("seq"))["last"] or 0

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from spirittours.errors import DomainError
+from spirittours.errors import DomainError, NotVisible
 
 
 def form_add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -27,6 +27,8 @@ def form_submit(
     if form.is_valid():
         try:
             call(form.cleaned_data)
+        except NotVisible:
+            raise  # a 404, never a form error
         except DomainError as error:
             form_add_domain_error(form, error)
         else:
@@ -40,6 +42,8 @@ def action_submit(request: HttpRequest, call: Callable[[], Any], *, success: str
     """A button with no fields: call the service, flash its outcome, go back."""
     try:
         call()
+    except NotVisible:
+        raise  # a 404, never a flash message
     except DomainError as error:
         messages.error(request, str(error))
     else:

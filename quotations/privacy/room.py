@@ -9,8 +9,6 @@ nothing here mutates it; events a viewer may not see give None and are not sent.
 import copy
 from collections.abc import Callable, Iterable
 
-from django.db.models import Max
-
 from quotations.events import RoomEventKind
 from quotations.models import (
     MessageAudience,
@@ -26,6 +24,7 @@ from quotations.privacy.access import (
     invitations_visible,
     quotations_visible,
 )
+from quotations.selectors import room_latest_seq
 
 # A client further behind than this gets a fresh snapshot instead of a replay.
 REPLAY_LIMIT = 200
@@ -216,7 +215,7 @@ def room_catch_up(*, viewer: Viewer, quotation_id: int, last_seq: int | None) ->
     With a recent `last_seq`: the events after it, filtered. Otherwise (first
     connection, too far behind, or a number from the future): a snapshot.
     """
-    latest = RoomEvent.objects.filter(quotation_id=quotation_id).aggregate(last=Max("seq"))["last"] or 0
+    latest = room_latest_seq(quotation_id=quotation_id)
     if last_seq is None or last_seq > latest or latest - last_seq > REPLAY_LIMIT:
         return [present_room_snapshot(viewer=viewer, quotation_id=quotation_id, seq=latest)], latest
     events = RoomEvent.objects.filter(quotation_id=quotation_id, seq__gt=last_seq, seq__lte=latest).order_by("seq")

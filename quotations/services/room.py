@@ -10,7 +10,6 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -25,6 +24,7 @@ from quotations.models import (
     RoomEvent,
     RoomMessage,
 )
+from quotations.selectors import room_latest_seq
 from quotations.workflow import HIDDEN_FROM_HOTEL
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def room_event_record(*, quotation: Quotation, event: RoomPayload) -> RoomEvent:
         raise RuntimeError("room_event_record must run inside the transaction of the change")
     # The quotation's row lock orders the sequence numbers of concurrent writers.
     Quotation.objects.select_for_update().filter(pk=quotation.pk).values_list("pk", flat=True).first()
-    last = RoomEvent.objects.filter(quotation_id=quotation.pk).aggregate(last=Max("seq"))["last"] or 0
+    last = room_latest_seq(quotation_id=quotation.pk)
     row = RoomEvent.objects.create(quotation_id=quotation.pk, seq=last + 1, kind=event.kind, data=event.data())
     transaction.on_commit(lambda: room_event_publish(event=row))
     return row

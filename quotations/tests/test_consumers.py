@@ -489,18 +489,18 @@ def lossy_layer(monkeypatch):
 def catch_ups(monkeypatch):
     """Every database read the consumer makes to catch up, by kind."""
     calls = []
-    catch_up, latest = consumers.room_catch_up, consumers._room_latest_seq
+    catch_up, latest = consumers.room_catch_up, consumers.room_latest_seq
 
     def counted_catch_up(**kwargs):
         calls.append("catch_up")
         return catch_up(**kwargs)
 
-    def counted_latest(quotation_id):
+    def counted_latest(*, quotation_id):
         calls.append("latest")
-        return latest(quotation_id)
+        return latest(quotation_id=quotation_id)
 
     monkeypatch.setattr(consumers, "room_catch_up", counted_catch_up)
-    monkeypatch.setattr(consumers, "_room_latest_seq", counted_latest)
+    monkeypatch.setattr(consumers, "room_latest_seq", counted_latest)
     return calls
 
 
