@@ -19,6 +19,10 @@ STAY_PATTERN = re.compile(r"^(?P<city>[^:]+):\s*(?P<nights>\d+)$")
 ITINERARY_MAX_LENGTH = limits.MAX_STAYS * (limits.CITY_MAX_LENGTH + len(": 365, "))
 
 
+# The primary keys of every table are 64-bit integers; SQLite cannot even compare a larger number.
+PK_RANGE = range(-(2**63), 2**63)
+
+
 def _field_error(check: Callable[..., None], **arguments) -> None:
     """Run a check of `quotations.limits` and turn its refusal into a field error."""
     try:
@@ -55,6 +59,26 @@ class ItineraryField(forms.CharField):
             stays.append(StayInput(city=match["city"].strip(), nights=int(match["nights"])))
         _field_error(limits.stays_check, stays=stays)
         return stays
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, but a number no row could have is an invalid choice instead of a crash.
+
+    Django hands `pk__in` the posted numbers as they are, and SQLite raises
+    OverflowError on one beyond 64 bits.
+    """
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # Django refuses it as "not a valid value"
+            if number not in PK_RANGE:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

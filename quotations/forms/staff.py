@@ -8,7 +8,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from quotations.forms.fields import BidDeadlineField, DateInput, ItineraryField, TravelDateField, ValidUntilField
+from quotations.forms.fields import (
+    BidDeadlineField,
+    DateInput,
+    ItineraryField,
+    ModelMultipleChoiceField,
+    TravelDateField,
+    ValidUntilField,
+)
 from quotations.models import Client, ExtraKind, Hotel, MealPlan, Quotation, QuotationStatus
 from quotations.selectors import hotel_list_invitable
 from quotations.services import RoomMix
@@ -96,7 +103,7 @@ class QuotationFilterForm(forms.Form):
 
 
 class InviteHotelsForm(forms.Form):
-    hotels = forms.ModelMultipleChoiceField(
+    hotels = ModelMultipleChoiceField(
         label=_("Hotels"), queryset=Hotel.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     bid_deadline = BidDeadlineField(label=_("Bid deadline"))

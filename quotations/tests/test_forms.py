@@ -287,3 +287,12 @@ def test_an_extra_amount_above_the_column_is_a_field_error():
     assert not form.is_valid()
     assert list(form.errors) == ["amount_per_person"]
     assert ExtraForm({"kind": "guide", "description": "Guía", "amount_per_person": Decimal("99.50")}).is_valid()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pk", [str(2**63), str(-(2**63) - 1), "9" * 30])
+def test_a_hotel_number_no_row_could_have_is_an_invalid_choice(pk):
+    quotation = quotation_make()
+    form = InviteHotelsForm({"hotels": [pk], "bid_deadline": _deadline_text(timezone.now())}, quotation=quotation)
+    assert not form.is_valid()
+    assert form.errors["hotels"] == [f"Select a valid choice. {pk} is not one of the available choices."]
