@@ -62,3 +62,17 @@ def test_a_quotation_number_out_of_range_is_not_found(world, name):
         url = reverse(name, kwargs={"pk": pk})
         outcome = submit_and_judge(http=world.http, send=lambda http, url=url: http.post(url, {"body": "x"}))
         assert outcome == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("client:approve", {}),
+        ("client:request_changes", {"message": "¿Podemos añadir una noche en Granada?"}),
+        ("client:decline", {"reason": "Hemos elegido otra agencia."}),
+        ("client:message", {"body": "¿Está incluido el seguro?"}),
+    ],
+)
+def test_the_submissions_the_fuzz_starts_from_are_accepted(world, name, data):
+    url = reverse(name, kwargs={"pk": world.quotation.pk})
+    assert submit_and_judge(http=world.http, send=lambda http: http.post(url, data)) == "accepted"

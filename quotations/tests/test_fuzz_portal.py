@@ -125,3 +125,22 @@ def test_a_bid_number_out_of_range_is_not_found(world, bid_id):
     url = reverse("portal:bid_withdraw", kwargs={"token": _token(world, "boreal"), "bid_id": bid_id})
     outcome = submit_and_judge(http=world.boreal, send=lambda http: http.post(url))
     assert outcome == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "data"),
+    [
+        ("aurora", "portal:bid", _bid()),
+        ("boreal", "portal:bid", _bid("USD")),
+        ("boreal", "portal:bid_withdraw", {}),
+        ("aurora", "portal:decline", {"reason": "Estamos completos esas fechas."}),
+        ("aurora", "portal:message", {"body": "¿Hay parking para el autocar?"}),
+    ],
+)
+def test_the_submissions_the_fuzz_starts_from_are_accepted(world, key, name, data):
+    kwargs = {"token": _token(world, key)}
+    if name == "portal:bid_withdraw":
+        kwargs["bid_id"] = world.refs["boreal_bid"]
+    url = reverse(name, kwargs=kwargs)
+    outcome = submit_and_judge(http=getattr(world, key), send=lambda http: http.post(url, resolve(data, world.refs)))
+    assert outcome == "accepted"

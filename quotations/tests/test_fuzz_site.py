@@ -301,3 +301,29 @@ def test_an_admin_search_for_any_text_answers(admin_world, model, query):
 
 def test_the_admin_models_fuzzed_here_are_registered():
     assert {Client, Hotel, Quotation} <= set(admin_site._registry)
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [(Client, {**CLIENT_ADD, "contacts": Ref("contact")}), (Hotel, {**HOTEL_ADD, "members": Ref("member")})],
+)
+def test_the_admin_additions_the_fuzz_starts_from_are_accepted(admin_world, model, data):
+    url = _admin_url(model, "add")
+    outcome = submit_and_judge(http=admin_world.http, send=lambda http: http.post(url, resolve(data, admin_world.refs)))
+    assert outcome == "accepted"
+
+
+def test_the_admin_invitation_the_fuzz_starts_from_is_accepted(admin_world):
+    posted = {
+        "action": "invite_hotels",
+        "_selected_action": str(admin_world.quotation.pk),
+        "post": "yes",
+        **resolve(test_fuzz_staff.INVITE, admin_world.refs),
+    }
+    url = _admin_url(Quotation, "changelist")
+    assert submit_and_judge(http=admin_world.http, send=lambda http: http.post(url, posted)) == "accepted"
+
+
+def test_a_right_password_logs_in(people):
+    data = {"username": people.staff.email, "password": PASSWORD}
+    assert submit_and_judge(http=logged_in(None), send=lambda http: http.post(reverse("login"), data)) == "accepted"

@@ -248,3 +248,28 @@ def test_an_extra_number_out_of_range_is_not_found(world):
         url = reverse("staff:extra_remove", kwargs={"pk": world.bidding.pk, "extra_id": extra_id})
         outcome = submit_and_judge(http=world.http, send=lambda http, url=url: http.post(url))
         assert outcome == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "data", "extra"),
+    [
+        ("staff:quotation_create", None, CREATE, False),
+        ("staff:invite", "draft", INVITE, False),
+        ("staff:extend_deadline", "bidding", {"extend-bid_deadline": IN_A_WEEK}, False),
+        ("staff:extra_add", "bidding", EXTRA, False),
+        ("staff:extra_remove", "bidding", {}, True),
+        ("staff:close_bidding", "bidding", {}, False),
+        ("staff:price", "quoted", PRICE, False),
+        ("staff:send", "quoted", SEND, False),
+        ("staff:cancel", "bidding", {"reason": "El grupo viaja en otra fecha"}, False),
+        ("staff:message", "bidding", MESSAGE, False),
+    ],
+)
+def test_the_submissions_the_fuzz_starts_from_are_accepted(world, name, state, data, extra):
+    """Each fuzz test spoils a valid submission, so the verbs behind the forms are reached too."""
+    kwargs = {} if state is None else {"pk": getattr(world, state).pk}
+    if extra:
+        kwargs["extra_id"] = world.bidding.extras.first().pk
+    url = reverse(name, kwargs=kwargs)
+    outcome = submit_and_judge(http=world.http, send=lambda http: http.post(url, resolve(data, world.refs)))
+    assert outcome == "accepted"
