@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from quotations.admin_base import ReadOnlyMixin
+from quotations.admin_base import ReadOnlyMixin, SafeRelatedFieldsMixin
 from quotations.errors import QuotationError
 from quotations.forms.staff import DEFAULT_BID_WINDOW, DEFAULT_QUOTE_VALIDITY, InviteHotelsForm
 from quotations.models import (
@@ -56,7 +56,7 @@ def fieldsets_without(fieldsets, name: str):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(SafeRelatedFieldsMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "country", "language", "email", "phone", "created_at")
     list_filter = ("kind", "country", "language")
     search_fields = ("name", "email", "phone", "tax_id")
@@ -65,7 +65,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hotel)
-class HotelAdmin(admin.ModelAdmin):
+class HotelAdmin(SafeRelatedFieldsMixin, admin.ModelAdmin):
     list_display = ("name", "city", "country", "stars", "email", "currency", "is_active")
     list_filter = ("is_active", "country", "stars", "currency", "city")
     search_fields = ("name", "city", "email")
@@ -110,7 +110,7 @@ class QuotationLogInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Quotation)
-class QuotationAdmin(admin.ModelAdmin):
+class QuotationAdmin(SafeRelatedFieldsMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "group_name",

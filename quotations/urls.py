@@ -6,11 +6,11 @@ from quotations.views import client, portal, staff
 
 portal_urlpatterns = [
     path("", portal.portal_home, name="home"),
-    path("i/<str:token>/", portal.portal_invitation, name="invitation"),
-    path("i/<str:token>/bid/", portal.portal_bid, name="bid"),
-    path("i/<str:token>/bids/<int:bid_id>/withdraw/", portal.portal_bid_withdraw, name="bid_withdraw"),
-    path("i/<str:token>/decline/", portal.portal_decline, name="decline"),
-    path("i/<str:token>/messages/", portal.portal_message, name="message"),
+    path("i/<slug:token>/", portal.portal_invitation, name="invitation"),
+    path("i/<slug:token>/bid/", portal.portal_bid, name="bid"),
+    path("i/<slug:token>/bids/<int:bid_id>/withdraw/", portal.portal_bid_withdraw, name="bid_withdraw"),
+    path("i/<slug:token>/decline/", portal.portal_decline, name="decline"),
+    path("i/<slug:token>/messages/", portal.portal_message, name="message"),
 ]
 
 client_urlpatterns = [
