@@ -11,13 +11,13 @@ to the staff or client side without editing the app that opened that side.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, include, path, reverse
 from django.utils.functional import Promise
+
+from spirittours.discovery import app_declarations
 
 
 @dataclass(frozen=True)
@@ -67,15 +67,7 @@ class NavLink:
 @cache
 def areas_discover() -> tuple[Area, ...]:
     """Every app's AREAS, in INSTALLED_APPS order; checked once, then cached."""
-    found: list[Area] = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.areas")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{config.name}.areas":
-                raise
-            continue
-        found.extend(getattr(module, "AREAS", []))
+    found: list[Area] = app_declarations(module="areas", name="AREAS")
     _areas_check(found)
     return tuple(found)
 

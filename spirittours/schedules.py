@@ -6,9 +6,8 @@ database and is idempotent, so a job that runs twice does nothing twice.
 """
 
 from dataclasses import dataclass
-from importlib import import_module
 
-from django.apps import apps
+from spirittours.discovery import app_declarations
 
 
 @dataclass(frozen=True)
@@ -20,16 +19,7 @@ class Schedule:
 
 
 def schedules_discover() -> list[Schedule]:
-    found: list[Schedule] = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.schedules")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{config.name}.schedules":
-                raise
-            continue
-        found.extend(getattr(module, "SCHEDULES", []))
-    return found
+    return app_declarations(module="schedules", name="SCHEDULES")
 
 
 def schedules_install() -> tuple[int, int]:

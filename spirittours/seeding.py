@@ -9,12 +9,12 @@ command prints them together.
 """
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
+
+from spirittours.discovery import app_declarations
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,7 @@ class SeedResult:
 
 def seed_steps_discover() -> list[SeedStep]:
     """Every app's SEED_STEPS, by order; ties keep INSTALLED_APPS order."""
-    found: list[SeedStep] = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.seeds")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{config.name}.seeds":
-                raise
-            continue
-        found.extend(getattr(module, "SEED_STEPS", []))
+    found: list[SeedStep] = app_declarations(module="seeds", name="SEED_STEPS")
     names = [step.name for step in found]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

@@ -105,27 +105,13 @@ def _validate_terms(*, invitation: HotelInvitation, currency: str, valid_until: 
 RESUBMISSION_WINDOW = datetime.timedelta(seconds=30)
 
 
-def _is_resubmission(
-    bid: HotelBid,
-    *,
-    lines: list[BidLineInput],
-    currency: str,
-    valid_until: datetime.date,
-    conditions: str,
-    notes: str,
-    by: User,
-) -> bool:
+def _is_resubmission(bid: HotelBid, *, lines: list[BidLineInput], by: User, **terms) -> bool:
+    """Whether `bid` is this very offer, sent by the same person moments ago; `terms` are bid fields."""
     if bid.submitted_by_id != by.pk or timezone.now() - bid.created_at > RESUBMISSION_WINDOW:
         return False
-    offered = {(line.stay_id, line.room_type, line.nightly_rate, line.rooms_available) for line in lines}
-    saved = {(line.stay_id, line.room_type, line.nightly_rate, line.rooms_available) for line in bid.lines.all()}
-    return (bid.currency, bid.valid_until, bid.conditions, bid.notes, saved) == (
-        currency,
-        valid_until,
-        conditions.strip(),
-        notes.strip(),
-        offered,
-    ) and len(offered) == len(lines)
+    offered = [(line.stay_id, line.room_type, line.nightly_rate, line.rooms_available) for line in lines]
+    saved = [(line.stay_id, line.room_type, line.nightly_rate, line.rooms_available) for line in bid.lines.all()]
+    return sorted(offered) == sorted(saved) and all(getattr(bid, name) == value for name, value in terms.items())
 
 
 def _bid_write(
@@ -142,21 +128,15 @@ def _bid_write(
     if not invitation_user_may_act(invitation=invitation, user=by):
         raise QuotationError(_("You cannot act on this invitation."), code="forbidden")
     _validate_terms(invitation=invitation, currency=currency, valid_until=valid_until)
+    conditions, notes = conditions.strip(), notes.strip()
     with transaction.atomic():
         quotation = quotation_lock(quotation=invitation.quotation)
         locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
         hotel_act_check(quotation=quotation, invitation=locked, now=timezone.now())
         _validate_lines(quotation=quotation, invitation=locked, lines=lines)
         current = locked.bids.filter(status=BidStatus.ACTIVE).prefetch_related("lines").first()
-        if current is not None and _is_resubmission(
-            current,
-            lines=lines,
-            currency=currency,
-            valid_until=valid_until,
-            conditions=conditions,
-            notes=notes,
-            by=by,
-        ):
+        terms = {"currency": currency, "valid_until": valid_until, "conditions": conditions, "notes": notes}
+        if current is not None and _is_resubmission(current, lines=lines, by=by, **terms):
             return current  # a second click on the same form: the bid is already saved
         if revising and current is None:
             raise QuotationError(_("There is no active bid to revise."), code="no_bid")
@@ -171,8 +151,8 @@ def _bid_write(
             revision=last_revision + 1,
             currency=currency,
             valid_until=valid_until,
-            conditions=conditions.strip(),
-            notes=notes.strip(),
+            conditions=conditions,
+            notes=notes,
             submitted_by=by,
         )
         HotelBidLine.objects.bulk_create(

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
-from spirittours import seeding
+from spirittours import discovery
 from spirittours.seeding import SeedResult, SeedStep, seed_run, seed_steps_discover
 
 ran: list[str] = []
@@ -36,8 +36,8 @@ def app_seeds(monkeypatch):
     def install(*per_app: list[SeedStep]) -> None:
         configs = [SimpleNamespace(name=f"app{index}") for index in range(len(per_app))]
         modules = {f"app{index}.seeds": SimpleNamespace(SEED_STEPS=steps) for index, steps in enumerate(per_app)}
-        monkeypatch.setattr(seeding.apps, "get_app_configs", lambda: configs)
-        monkeypatch.setattr(seeding, "import_module", modules.__getitem__)
+        monkeypatch.setattr(discovery.apps, "get_app_configs", lambda: configs)
+        monkeypatch.setattr(discovery, "import_module", modules.__getitem__)
 
     return install
 
