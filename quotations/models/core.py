@@ -134,6 +134,10 @@ class Quotation(TimeStampedModel):
         default=15,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # One free place per this many paying passengers (a group leader, a priest); 0: none.
+    free_place_every = models.PositiveSmallIntegerField(
+        _("one free place per paying passengers"), default=0, validators=[MaxValueValidator(100)]
+    )
     bid_deadline = models.DateTimeField(_("bid deadline"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     status = models.CharField(
@@ -185,6 +189,8 @@ class QuotationStay(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     city = models.CharField(_("city"), max_length=100)
     nights = models.PositiveSmallIntegerField(_("nights"), validators=[MinValueValidator(1)])
+    # The meal plan of this stay; empty: the quotation's.
+    meal_plan = models.CharField(_("meal plan"), max_length=2, choices=MealPlan.choices, blank=True)
 
     class Meta:
         verbose_name = _("stay")
