@@ -10,7 +10,9 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -27,6 +29,8 @@ from quotations.models import (
     QuotationLog,
     QuotationStay,
     ReferenceCounter,
+    RoomEvent,
+    RoomMessage,
 )
 from quotations.privacy import viewer_for
 from quotations.services import (
@@ -134,9 +138,10 @@ class QuotationAdmin(SafeRelatedFieldsMixin, admin.ModelAdmin):
         (_("Rooms"), {"fields": (ROOM_FIELDS,)}),
         (_("Pricing and dates"), {"fields": ("currency", "margin_percent", "bid_deadline", "valid_until")}),
         (_("Notes"), {"fields": ("notes", "created_at", "updated_at")}),
+        (_("Room"), {"fields": ("room_links",)}),
     )
     # Statuses and dates move by verbs; the itinerary, group and rooms never change.
-    always_readonly = (*SERVICE_FIELDS, *TRIP_FIELDS)
+    always_readonly = (*SERVICE_FIELDS, *TRIP_FIELDS, "room_links")
 
     def add_view(self, request, form_url="", extra_context=None):
         # One way to create a quotation: the staff page, which calls quotation_create.
@@ -156,6 +161,21 @@ class QuotationAdmin(SafeRelatedFieldsMixin, admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return (QuotationStayInline, HotelInvitationInline, QuotationLogInline)
+
+    @admin.display(description=_("room"))
+    def room_links(self, obj: Quotation) -> str:
+        """The quotation's room messages and events, each list filtered to this quotation."""
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}?quotation__id__exact={}">{}</a> · <a href="{}?quotation__id__exact={}">{}</a>',
+            reverse("admin:quotations_roommessage_changelist"),
+            obj.pk,
+            _("Messages (%(count)d)") % {"count": obj.messages.count()},
+            reverse("admin:quotations_roomevent_changelist"),
+            obj.pk,
+            _("Events (%(count)d)") % {"count": obj.room_events.count()},
+        )
 
     def save_model(self, request, obj, form, change):
         """Edits go through quotation_update, which checks the status and retires a stale pricing."""
@@ -315,6 +335,36 @@ class QuotationLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("prefix", "year", "last_value")
     list_filter = ("prefix", "year")
+
+
+@admin.register(RoomMessage)
+class RoomMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A room's conversation, for staff to read; messages are written only in the room."""
+
+    list_display = ("created_at", "quotation", "author", "author_kind", "audience", "hotel", "excerpt")
+    list_filter = ("author_kind", "audience", ("quotation", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("quotation__reference", "quotation__group_name", "author__email", "hotel__name", "body")
+    list_select_related = ("quotation", "author", "hotel")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("quotation", "author", "hotel")
+    ordering = ("-created_at", "-id")
+
+    @admin.display(description=_("message"))
+    def excerpt(self, obj: RoomMessage) -> str:
+        return obj.body if len(obj.body) <= 80 else f"{obj.body[:79]}…"
+
+
+@admin.register(RoomEvent)
+class RoomEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """What each room showed, in order: the record sockets replay from."""
+
+    list_display = ("quotation", "seq", "kind", "created_at")
+    list_filter = ("kind", ("quotation", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("quotation__reference", "quotation__group_name", "kind")
+    list_select_related = ("quotation",)
+    date_hierarchy = "created_at"
+    raw_id_fields = ("quotation",)
+    ordering = ("-created_at", "-id")
 
 
 from quotations import admin_pricing  # noqa: E402, F401  (registers the pricing models)

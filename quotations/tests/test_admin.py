@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin, messages
@@ -23,11 +24,14 @@ from quotations.models import (
     QuotationStatus,
     QuotationStay,
     ReferenceCounter,
+    RoomEvent,
+    RoomMessage,
     RoomType,
 )
 from quotations.services import (
     BidLineInput,
     bid_submit,
+    message_post,
     quotation_invite_hotels,
     quotation_price,
     quotation_send,
@@ -325,3 +329,66 @@ def test_user_add_page_needs_a_level_for_staff_and_stores_a_hashed_password(brow
     user = User.objects.get(full_name="Ana Ruiz")
     assert (user.email, user.role, user.staff_level) == ("ana.ruiz@spirittours.example", Role.STAFF, 3)
     assert user.check_password("peregrinos-2026!")
+
+
+@pytest.fixture
+def two_rooms(staff, demo):
+    """Two quotations with a conversation each: `demo` (staff to the hotels, the hotel's question) and another."""
+    hotel = demo.invitations.get().hotel
+    message_post(quotation=demo, author=staff, body="¿Tienen garaje para el autocar?", audience="hotels")
+    message_post(quotation=demo, author=hotel.members.get(), body="Sí, para dos autocares.", audience="staff")
+    other = quotation_make(owner=staff, group_name="Colegio Otra Sala")
+    quotation_invite_hotels(
+        quotation=other, hotels=[hotel], by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=7)
+    )
+    message_post(quotation=other, author=staff, body="Mensaje de otra sala", audience="hotels")
+    return SimpleNamespace(demo=demo, other=other)
+
+
+def test_room_messages_are_listed_for_one_quotation_from_its_change_page(browser, two_rooms):
+    demo, other = two_rooms.demo, two_rooms.other
+
+    change = browser.get(url(Quotation, "change", demo.pk))
+    filtered = browser.get(f"{url(RoomMessage, 'changelist')}?quotation__id__exact={demo.pk}")
+    searched = browser.get(url(RoomMessage, "changelist"), {"q": other.reference})
+    opened = browser.get(url(RoomMessage, "change", RoomMessage.objects.filter(quotation=demo).first().pk))
+
+    html = change.content.decode()
+    assert f'{url(RoomMessage, "changelist")}?quotation__id__exact={demo.pk}">Messages (2)</a>' in html
+    assert f'?quotation__id__exact={demo.pk}">Events ({demo.room_events.count()})</a>' in html
+    assert filtered.status_code == searched.status_code == opened.status_code == 200
+    assert [m.body for m in filtered.context["cl"].result_list] == [
+        "Sí, para dos autocares.",
+        "¿Tienen garaje para el autocar?",
+    ]
+    assert [m.body for m in searched.context["cl"].result_list] == ["Mensaje de otra sala"]
+    assert "¿Tienen garaje para el autocar?" in opened.content.decode()
+
+
+def test_room_events_are_listed_for_one_quotation_in_order(browser, two_rooms):
+    demo = two_rooms.demo
+    expected = list(RoomEvent.objects.filter(quotation=demo).order_by("-seq").values_list("seq", "kind"))
+
+    filtered = browser.get(f"{url(RoomEvent, 'changelist')}?quotation__id__exact={demo.pk}")
+    searched = browser.get(url(RoomEvent, "changelist"), {"q": demo.reference})
+    opened = browser.get(url(RoomEvent, "change", RoomEvent.objects.filter(quotation=demo).last().pk))
+
+    assert filtered.status_code == searched.status_code == opened.status_code == 200
+    assert [(e.seq, e.kind) for e in filtered.context["cl"].result_list] == expected
+    assert [(e.seq, e.kind) for e in searched.context["cl"].result_list] == expected
+    assert expected[0][1] == "message.posted" and len(expected) >= 3
+
+
+@pytest.mark.parametrize("model", [RoomMessage, RoomEvent], ids=lambda model: model.__name__)
+def test_room_admins_refuse_add_change_and_delete(browser, two_rooms, model):
+    row = model.objects.filter(quotation=two_rooms.demo).order_by("pk").first()
+    before = list(model.objects.order_by("pk").values())
+
+    add = browser.post(url(model, "add"), {"quotation": two_rooms.demo.pk, "body": "x", "kind": "x"})
+    change = browser.post(url(model, "change", row.pk), {"body": "tampered", "kind": "tampered"})
+    delete = browser.post(url(model, "delete", row.pk), {"post": "yes"})
+    bulk = browser.post(url(model, "changelist"), {"action": "delete_selected", "_selected_action": [row.pk]})
+
+    assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
+    assert bulk.status_code == 200  # no delete action: the list shows again, nothing done
+    assert list(model.objects.order_by("pk").values()) == before
