@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from quotations.cities import city_canonical, hotel_city_list
 from quotations.errors import QuotationError
 from quotations.events import DeadlineChanged, StatusChanged
 from quotations.limits import bid_deadline_check, stays_check, travel_date_check, valid_until_check
@@ -34,6 +35,8 @@ S = QuotationStatus
 class StayInput:
     city: str
     nights: int
+    # A MealPlan value; empty: the quotation's.
+    meal_plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,9 @@ def quotation_create(
     """Create a draft quotation with its itinerary.
 
     The stays must cover every night between arrival and departure, and the
-    room mix must sleep every passenger.
+    room mix must sleep every passenger. A stay's city is stored in the
+    spelling of the hotels of that city (`quotations.cities`); a stay's meal
+    plan, when it differs from the quotation's, is stored on the stay.
     """
     staff_require(by)
     staff_require(owner)
@@ -99,6 +104,8 @@ def quotation_create(
     if not Decimal(0) <= margin_percent <= Decimal(100):
         raise QuotationError(_("The margin must be between 0 and 100 %."), field="margin_percent")
     stays_check(stays=stays)
+    if any(stay.meal_plan not in ("", *MealPlan.values) for stay in stays):
+        raise QuotationError(_("Choose each stay's meal plan from the list."), field="stays")
     nights = (departure - arrival).days
     if sum(stay.nights for stay in stays) != nights:
         raise QuotationError(
@@ -125,8 +132,16 @@ def quotation_create(
             margin_percent=margin_percent,
             notes=notes,
         )
+        known = hotel_city_list()
         QuotationStay.objects.bulk_create(
-            QuotationStay(quotation=quotation, position=index, city=stay.city.strip(), nights=stay.nights)
+            QuotationStay(
+                quotation=quotation,
+                position=index,
+                city=city_canonical(city=stay.city, known=known),
+                nights=stay.nights,
+                # The quotation's own plan is kept as "the quotation's", not as a copy.
+                meal_plan="" if stay.meal_plan == meal_plan else stay.meal_plan,
+            )
             for index, stay in enumerate(stays, start=1)
         )
         quotation_log(
