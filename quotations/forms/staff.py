@@ -98,7 +98,9 @@ class QuotationFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Reference or group")}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("Reference, group, client or email")}
+        ),
     )
 
 

@@ -6,6 +6,7 @@ requirements.py the trip as every viewer sees it (room mix, itinerary, requireme
 hotels.py       the supplier portal's views
 clients.py      the client pages' views
 staff.py        the staff workspace's views, the margin only from the margin level
+timeline.py     the staff's activity timeline and what the client asked
 comparison.py   the staff's bid comparison, ranked by the pricing
 room.py         live room frames, snapshots and replays
 emails.py       the context of every quotation email, built for its recipient
@@ -80,6 +81,7 @@ from quotations.privacy.staff import (
     present_pricing_for_staff,
     present_quotation_for_staff,
 )
+from quotations.privacy.timeline import PresentedTimeline, TimelineEntry, TimelineKind, present_timeline_for_staff
 
 __all__ = [
     "ANONYMOUS",
@@ -111,6 +113,9 @@ __all__ = [
     "PresentedRoomPrice",
     "PresentedStay",
     "PresentedStayCost",
+    "PresentedTimeline",
+    "TimelineEntry",
+    "TimelineKind",
     "Viewer",
     "ViewerKind",
     "bid_get_for_hotel",
@@ -131,6 +136,7 @@ __all__ = [
     "present_requirements",
     "present_room_mix",
     "present_room_snapshot",
+    "present_timeline_for_staff",
     "quotation_get_visible",
     "quotations_visible",
     "room_catch_up",

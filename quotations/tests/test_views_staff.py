@@ -205,3 +205,38 @@ def test_the_staff_page_offers_exactly_the_buttons_the_table_of_actions_allows(s
     assert shown == {action for action in BUTTONS if action_allowed(Action(action), status)}
     # sending also needs a current pricing, which none of these quotations has
     assert reverse("staff:send", kwargs={"pk": quotation.pk}).encode() not in page.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["Cofradía Norte", "cofradia-norte.example", "ana@cofradia", "Q-"])
+def test_staff_search_finds_the_clients_name_and_its_contacts_email_once(term):
+    # given a client with two contacts whose emails both match, and another quotation
+    from accounts.factories import ClientContactFactory
+    from quotations.factories import quotation_make
+
+    http, user = _staff()
+    contacts = [
+        ClientContactFactory(email="ana@cofradia-norte.example"),
+        ClientContactFactory(email="ana.b@cofradia-norte.example"),
+    ]
+    client = ClientFactory(name="Cofradía Norte", email="info@cofradia-norte.example", contacts=contacts)
+    found = quotation_make(client=client, owner=user, group_name="Rocío")
+    other = quotation_make(owner=user, group_name="Colegio")
+    # when
+    listing = http.get(reverse("staff:home"), {"q": term})
+    # then: the matching quotation, once; the other only when the term matches it too
+    listed = list(listing.context["page"].object_list)
+    assert listed.count(found) == 1
+    assert (other in listed) == (term == "Q-")
+
+
+@pytest.mark.django_db
+def test_staff_search_by_a_contacts_email_leaves_out_other_clients():
+    from accounts.factories import ClientContactFactory
+    from quotations.factories import quotation_make
+
+    http, _user = _staff()
+    mine = quotation_make(client=ClientFactory(contacts=[ClientContactFactory(email="pilar@parroquia.example")]))
+    quotation_make(client=ClientFactory(contacts=[ClientContactFactory(email="juan@colegio.example")]))
+    listing = http.get(reverse("staff:home"), {"q": "pilar@parroquia"})
+    assert list(listing.context["page"].object_list) == [mine]

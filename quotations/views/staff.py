@@ -33,6 +33,7 @@ from quotations.privacy import (
     present_messages,
     present_price_preview_for_staff,
     present_quotation_for_staff,
+    present_timeline_for_staff,
     quotation_get_visible,
     quotations_visible,
 )
@@ -70,7 +71,16 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         if data["deadline_before"]:
             quotations = quotations.filter(bid_deadline__date__lt=data["deadline_before"])
         if data["q"]:
-            quotations = quotations.filter(Q(reference__icontains=data["q"]) | Q(group_name__icontains=data["q"]))
+            term = data["q"]
+            matches = (
+                Q(reference__icontains=term)
+                | Q(group_name__icontains=term)
+                | Q(client__name__icontains=term)
+                | Q(client__email__icontains=term)
+                | Q(client__contacts__email__icontains=term)
+            )
+            # A client with several matching contacts would list the quotation once per contact.
+            quotations = quotations.filter(pk__in=quotations.filter(matches).values("pk"))
     page = Paginator(quotations, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -140,6 +150,7 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
     allowed = actions_allowed(quotation.status)
     context = {
         "quotation": presented,
+        "timeline": present_timeline_for_staff(viewer=request.viewer, quotation=quotation),
         "room": {
             "quotation_id": quotation.pk,
             "messages": present_messages(viewer=request.viewer, quotation_id=quotation.pk),

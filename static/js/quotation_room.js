@@ -5,7 +5,8 @@
  * backoff and jitter, and resumes from the last sequence number it saw, so
  * nothing is missed while the socket was down. Frames arrive already filtered
  * for this viewer by the server; this script only shows them:
- *   - message.posted: appended to [data-room="messages"] (as text, never HTML);
+ *   - message.posted: appended to [data-room="messages"] (as text, never HTML),
+ *     and the regions listing "message" (the staff's activity timeline) refreshed;
  *   - other events: the page regions whose data-room-refresh lists the event's
  *     prefix (bid, invitation, status, quote, deadline) are fetched again and
  *     swapped in place, matched by data-testid; data-room-reload="status" on
@@ -147,8 +148,10 @@
     if (lastSeq !== null && frame.seq <= lastSeq) return;
     remember(frame.seq);
     room.dispatchEvent(new CustomEvent("room:event", { detail: frame }));
-    if (frame.kind === "message.posted") appendMessage(frame.data);
-    else refresh(frame.kind.split(".")[0]);
+    if (frame.kind === "message.posted") {
+      appendMessage(frame.data);
+      if (document.querySelector('[data-room-refresh~="message"]')) refresh("message");
+    } else refresh(frame.kind.split(".")[0]);
   }
 
   function resume() {
