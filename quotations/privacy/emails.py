@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 
 from accounts.models import User
-from quotations.models import HotelInvitation, MealPlan, Quotation
-from quotations.privacy.requirements import present_itinerary, present_room_mix
+from quotations.models import HotelInvitation, Quotation
+from quotations.privacy.requirements import present_itinerary, present_meal_plan, present_room_mix
 
 
 def _url(path: str) -> str:
@@ -49,7 +49,12 @@ def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
         "pax": quotation.pax,
         # Lazy: rendered in the hotel's language, whatever language queues the email.
         "rooms": [format_lazy("{} × {}", room.count, room.label) for room in present_room_mix(quotation)],
-        "meal_plan": MealPlan(quotation.meal_plan).label,
+        # Lazy too; where the hotel's nights have different plans, `stays` lists each.
+        "meal_plan": present_meal_plan(quotation, own),
+        "stays": [
+            {"check_in": s.check_in, "check_out": s.check_out, "nights": s.nights, "meal_plan": s.meal_plan_label}
+            for s in own
+        ],
         "bid_deadline": quotation.bid_deadline,
         "url": _url(reverse("portal:invitation", kwargs={"token": invitation.token})),
     }

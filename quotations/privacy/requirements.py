@@ -5,11 +5,13 @@ way; each audience's presenter builds on these.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from quotations.models import Quotation, RoomType
+from django.utils.text import format_lazy
+
+from quotations.models import MealPlan, Quotation, RoomType
 from quotations.privacy.presented import Label, Presented
 from quotations.rooms import ROOM_OCCUPANCY
 
@@ -29,6 +31,8 @@ class PresentedStay(Presented):
     nights: int
     check_in: datetime.date
     check_out: datetime.date
+    meal_plan: str  # the stay's own plan, or the quotation's where the stay has none
+    meal_plan_label: Label
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class PresentedRequirements(Presented):
     nights: int
     pax: int
     rooms: tuple[PresentedRoom, ...]
-    meal_plan: str
+    # The plan of every stay the viewer sees; where they differ, each plan with its cities.
+    meal_plan: Label
 
 
 @dataclass(frozen=True)
@@ -60,23 +65,50 @@ def present_room_mix(quotation: Quotation) -> tuple[PresentedRoom, ...]:
 
 
 def present_itinerary(quotation: Quotation) -> tuple[PresentedStay, ...]:
-    """The stays in order, each with its check-in and check-out days."""
+    """The stays in order, each with its check-in and check-out days and its meal plan."""
     stays, day = [], quotation.arrival
     for stay in quotation.stays.order_by("position"):
         check_out = day + datetime.timedelta(days=stay.nights)
-        stays.append(PresentedStay(id=stay.pk, city=stay.city, nights=stay.nights, check_in=day, check_out=check_out))
+        meal_plan = stay.meal_plan or quotation.meal_plan
+        stays.append(
+            PresentedStay(
+                id=stay.pk,
+                city=stay.city,
+                nights=stay.nights,
+                check_in=day,
+                check_out=check_out,
+                meal_plan=meal_plan,
+                meal_plan_label=MealPlan(meal_plan).label,
+            )
+        )
         day = check_out
     return tuple(stays)
 
 
-def present_requirements(quotation: Quotation) -> PresentedRequirements:
+def present_meal_plan(quotation: Quotation, stays: Sequence[PresentedStay]) -> Label:
+    """One plan for the stays, or "Half board (Sevilla, Córdoba); Full board (Granada)" where they differ."""
+    cities: dict[str, list[str]] = {}
+    for stay in stays:
+        names = cities.setdefault(stay.meal_plan, [])
+        if stay.city not in names:
+            names.append(stay.city)
+    if len(cities) <= 1:
+        return MealPlan(next(iter(cities), quotation.meal_plan)).label
+    parts = [format_lazy("{} ({})", MealPlan(plan).label, ", ".join(names)) for plan, names in cities.items()]
+    return format_lazy("; ".join(["{}"] * len(parts)), *parts)
+
+
+def present_requirements(
+    quotation: Quotation, *, stays: Sequence[PresentedStay] | None = None
+) -> PresentedRequirements:
+    """The group's requirements; the meal plan is that of `stays` (the viewer's), by default every stay."""
     return PresentedRequirements(
         arrival=quotation.arrival,
         departure=quotation.departure,
         nights=quotation.nights,
         pax=quotation.pax,
         rooms=present_room_mix(quotation),
-        meal_plan=quotation.get_meal_plan_display(),
+        meal_plan=present_meal_plan(quotation, present_itinerary(quotation) if stays is None else stays),
     )
 
 
