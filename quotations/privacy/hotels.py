@@ -126,14 +126,15 @@ def present_invitation_for_hotel(
         raise NotVisible
     quotation = invitation.quotation
     own_city = invitation.hotel.city.casefold()
+    stays = tuple(stay for stay in present_itinerary(quotation) if stay.city.casefold() == own_city)
     bids = tuple(_bid(bid) for bid in invitation.bids.order_by("-revision"))
     return PresentedInvitationForHotel(
         token=invitation.token,
         hotel=PresentedHotel(id=invitation.hotel_id, name=invitation.hotel.name, currency=invitation.hotel.currency),
         reference=quotation.reference,
         group_name=quotation.group_name,
-        requirements=present_requirements(quotation),
-        stays=tuple(stay for stay in present_itinerary(quotation) if stay.city.casefold() == own_city),
+        requirements=present_requirements(quotation, stays=stays),  # its meal plan: the hotel's nights
+        stays=stays,
         bid_deadline=quotation.bid_deadline,
         is_open=hotel_may_act(quotation=quotation, invitation=invitation, now=now),
         status=invitation.status,

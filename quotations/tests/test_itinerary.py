@@ -1,18 +1,32 @@
 """An itinerary's cities in the hotels' spelling, and a meal plan per stay."""
 
 import datetime
+import re
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.test import Client as HttpClient
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.factories import StaffFactory
+from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from notifications.models import EmailMessage
 from quotations.cities import city_canonical, city_key, hotel_city_list
 from quotations.errors import QuotationError
-from quotations.factories import ClientFactory, HotelFactory
+from quotations.factories import ClientFactory, HotelFactory, bid_lines_full
 from quotations.models import MealPlan, Quotation, QuotationLog, QuotationStay, ReferenceCounter
-from quotations.services import RoomMix, StayInput, quotation_create, quotation_invite_hotels
+from quotations.services import (
+    RoomMix,
+    StayInput,
+    bid_submit,
+    quotation_close_bidding,
+    quotation_create,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_send,
+)
 
 ARRIVAL = timezone.localdate() + datetime.timedelta(days=45)
 
@@ -132,3 +146,113 @@ def test_a_stay_meal_plan_not_in_the_list_is_refused_and_writes_nothing(meal_pla
     assert (refused.value.field, refused.value.message) == ("stays", "Choose each stay's meal plan from the list.")
     assert (Quotation.objects.count(), QuotationStay.objects.count(), QuotationLog.objects.count()) == (0, 0, 0)
     assert (ReferenceCounter.objects.count(), EmailMessage.objects.count()) == (0, 0)
+
+
+# --- each stay's meal plan where the trip is shown ----------------------------------------------
+
+STAY_ROW = re.compile(
+    r'<tr>\s*<td>(?P<city>[^<]*)</td>(?:(?!</tr>).)*?<td data-meal-plan="(?P<code>\w+)">(?P<label>[^<]*)</td>', re.S
+)
+
+
+def _rows(response) -> list[tuple[str, str, str]]:
+    assert response.status_code == 200
+    return [(m["city"], m["code"], m["label"]) for m in STAY_ROW.finditer(response.content.decode())]
+
+
+def _http(user, language="en") -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return http
+
+
+@pytest.fixture
+def andalucia(db):
+    """Sevilla 2 nights half board, Granada 1 night with the quotation's bed and breakfast; bid, priced, sent."""
+    staff = StaffFactory(language="en")
+    contact = ClientContactFactory(language="en")
+    seville_member, granada_member = HotelUserFactory(language="en"), HotelUserFactory(language="es")
+    seville = HotelFactory(city="Sevilla", members=[seville_member])
+    granada = HotelFactory(city="Granada", members=[granada_member])
+    quotation = quotation_create(
+        client=ClientFactory(contacts=[contact]),
+        owner=staff,
+        group_name="Andalucía 2027",
+        arrival=ARRIVAL,
+        departure=ARRIVAL + datetime.timedelta(days=3),
+        pax=10,
+        rooms=RoomMix(doubles=5),
+        stays=[StayInput(city="sevilla", nights=2, meal_plan=MealPlan.HALF_BOARD), StayInput(city="GRANADA", nights=1)],
+        meal_plan=MealPlan.BED_AND_BREAKFAST,
+        by=staff,
+    )
+    invitations = quotation_invite_hotels(
+        quotation=quotation,
+        hotels=[seville, granada],
+        by=staff,
+        bid_deadline=timezone.now() + datetime.timedelta(days=3),
+    )
+    for invitation, member in zip(invitations, (seville_member, granada_member), strict=True):
+        bid_submit(
+            invitation=invitation,
+            lines=bid_lines_full(quotation=quotation, hotel=invitation.hotel, rates={"double": "100"}),
+            currency="EUR",
+            valid_until=timezone.localdate() + datetime.timedelta(days=30),
+            by=member,
+        )
+    quotation_close_bidding(quotation=quotation, by=staff)
+    quotation_price(quotation=quotation, by=staff)
+    quotation_send(quotation=quotation, valid_until=timezone.localdate() + datetime.timedelta(days=14), by=staff)
+    return SimpleNamespace(
+        quotation=quotation,
+        staff=staff,
+        contact=contact,
+        members={"Sevilla": seville_member, "Granada": granada_member},
+        invitations={invitation.hotel.city: invitation for invitation in invitations},
+    )
+
+
+def test_the_staff_page_shows_each_stays_meal_plan_and_both_plans_with_their_cities(andalucia):
+    page = _http(andalucia.staff).get(reverse("staff:quotation", kwargs={"pk": andalucia.quotation.pk}))
+    assert _rows(page) == [("Sevilla", "HB", "Half board"), ("Granada", "BB", "Bed and breakfast")]
+    assert "Half board (Sevilla); Bed and breakfast (Granada)" in page.content.decode()
+
+
+def test_the_client_page_shows_each_stays_meal_plan(andalucia):
+    page = _http(andalucia.contact).get(reverse("client:quotation", kwargs={"pk": andalucia.quotation.pk}))
+    assert _rows(page) == [("Sevilla", "HB", "Half board"), ("Granada", "BB", "Bed and breakfast")]
+    assert "Accommodation, Half board (Sevilla); Bed and breakfast (Granada)" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("city", "language", "row", "requirement"),
+    [
+        ("Sevilla", "en", ("Sevilla", "HB", "Half board"), "Half board"),
+        ("Granada", "es", ("Granada", "BB", "Alojamiento y desayuno"), "Alojamiento y desayuno"),
+    ],
+)
+def test_a_hotel_sees_the_meal_plan_of_its_own_nights_only(andalucia, city, language, row, requirement):
+    http = _http(andalucia.members[city], language)
+    page = http.get(reverse("portal:invitation", kwargs={"token": andalucia.invitations[city].token}))
+    html = page.content.decode()
+    assert _rows(page) == [row]
+    requirements = html[html.index('data-testid="requirements"') : html.index('data-testid="stays"')]
+    plans = re.findall(
+        r'<dt class="col-sm-5">(?:Meal plan|Régimen)</dt>\s*<dd class="col-sm-7">([^<]*)</dd>', requirements
+    )
+    assert plans == [requirement]
+    other = {"Sevilla": "Granada", "Granada": "Sevilla"}[city]
+    assert other not in html
+
+
+def test_the_invitation_email_names_the_meal_plan_of_the_hotels_own_nights(andalucia):
+    emails = {
+        email.to_email: email for email in EmailMessage.objects.filter(template="hotel_invitation").order_by("pk")
+    }
+    seville = emails[andalucia.invitations["Sevilla"].hotel.email]
+    granada = emails[andalucia.invitations["Granada"].hotel.email]
+    assert "Meal plan: Half board\n" in seville.body_text
+    assert "Régimen: Alojamiento y desayuno\n" in granada.body_text
+    assert "Half board</td>" in seville.body_html
+    assert [(stay["nights"], stay["meal_plan"]) for stay in seville.context["stays"]] == [(2, "Half board")]
