@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from spirittours.areas import area_urlpatterns
@@ -7,9 +6,8 @@ from spirittours.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Login, logout, the language switch (stores a logged-in user's choice) and the password reset.
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("anymail/", include("notifications.urls")),
     # The staff workspace, client pages, hotel portal...: every app's areas.py.

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 @pytest.fixture
 def live_round(daphne_server):
     """A quotation in bidding with two invited hotels, made before the browser starts."""
-    staff = StaffFactory(email="live@spirittours.example")
+    staff = StaffFactory(email="live@spirittours.example", language="en")  # the pages open in it: 108.29
     quotation = quotation_make(owner=staff, nights=(("Sevilla", 2),))
     users = {key: HotelUserFactory(email=f"live-{key}@hotel.example") for key in ("alfa", "beta")}
     hotels = {
