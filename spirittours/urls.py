@@ -4,6 +4,9 @@ from django.urls import include, path
 from spirittours.areas import area_urlpatterns
 from spirittours.views import home
 
+# 403.html and 404.html render through Django's own handlers; the 500 page must not need the request.
+handler500 = "spirittours.views.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     # Login, logout, the language switch (stores a logged-in user's choice) and the password reset.
