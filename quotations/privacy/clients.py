@@ -25,12 +25,18 @@ from spirittours.errors import NotVisible
 
 @dataclass(frozen=True)
 class PresentedClientPrices(Presented):
-    """Client prices only: what the group pays, never what the hotels charge."""
+    """Client prices only: what the group pays, never what the hotels charge.
+
+    `total` is the sum of the lines of `by_room` (paying travellers × price per
+    person); `per_person` is the average per paying traveller, for information.
+    """
 
     currency: str
     per_person: Decimal
     total: Decimal
     by_room: tuple[PresentedRoomPrice, ...]
+    free_places: int
+    paying: int
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ class PresentedQuotationSummaryForClient(Presented):
     status: str
     status_label: str
     valid_until: datetime.date
-    per_person: Decimal | None
+    per_person: Decimal | None  # the average per paying traveller
+    total: Decimal | None  # what the group pays: the sum of the quote's lines
     currency: str
 
 
@@ -81,7 +88,10 @@ def _client_prices(pricing: QuotationPricing | None) -> PresentedClientPrices | 
         currency=pricing.currency,
         per_person=pricing.price_per_person,
         total=pricing.price_total,
-        by_room=present_room_prices(pricing.room_prices),
+        # Only the lines someone pays for: a room type of free places alone has nothing to add up.
+        by_room=tuple(line for line in present_room_prices(pricing.room_prices) if line.paying),
+        free_places=pricing.breakdown.get("free_places", 0),
+        paying=pricing.breakdown.get("paying", pricing.breakdown.get("pax", 0)),
     )
 
 
@@ -138,6 +148,7 @@ def present_quotation_list_for_client(*, viewer: Viewer) -> list[PresentedQuotat
                 status_label=quotation.get_status_display(),
                 valid_until=quotation.valid_until,
                 per_person=pricing.price_per_person if pricing else None,
+                total=pricing.price_total if pricing else None,
                 currency=pricing.currency if pricing else quotation.currency,
             )
         )

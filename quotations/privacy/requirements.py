@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.text import format_lazy
 
@@ -48,11 +49,16 @@ class PresentedRequirements(Presented):
 
 @dataclass(frozen=True)
 class PresentedRoomPrice(Presented):
-    """What one traveller pays sleeping in a room of this type."""
+    """One line of the client price: what each paying traveller of a room type pays, and the line's total."""
 
     room_type: str
     label: Label
     per_person: Decimal
+    rooms: int
+    travellers: int  # sleeping in this room type, free places included
+    free: int  # free places among them
+    paying: int
+    total: Decimal  # per_person × paying
 
 
 def present_room_mix(quotation: Quotation) -> tuple[PresentedRoom, ...]:
@@ -112,9 +118,35 @@ def present_requirements(
     )
 
 
-def present_room_prices(prices: Mapping[str, Decimal | str]) -> tuple[PresentedRoomPrice, ...]:
-    """A price per person for each room type (prices kept as JSON strings are read back as Decimal)."""
-    return tuple(
-        PresentedRoomPrice(room_type=room, label=RoomType(room).label, per_person=Decimal(price))
-        for room, price in prices.items()
-    )
+def present_room_prices(prices: Mapping[str, Any]) -> tuple[PresentedRoomPrice, ...]:
+    """The lines of a client price, read from the pricing's JSON (or a `RoomPrice` of a preview), never recomputed.
+
+    A pricing frozen before the lines carried their travellers holds a bare
+    price per room type: it is shown with no travellers and a total of zero.
+    """
+    lines = []
+    for room, line in prices.items():
+        if isinstance(line, str):
+            line = {"per_person": line, "rooms": 0, "travellers": 0, "free": 0, "paying": 0, "total": "0"}
+        elif not isinstance(line, Mapping):
+            line = {
+                "per_person": line.per_person,
+                "rooms": line.rooms,
+                "travellers": line.travellers,
+                "free": line.free,
+                "paying": line.paying,
+                "total": line.total,
+            }
+        lines.append(
+            PresentedRoomPrice(
+                room_type=room,
+                label=RoomType(room).label,
+                per_person=Decimal(line["per_person"]),
+                rooms=line["rooms"],
+                travellers=line["travellers"],
+                free=line["free"],
+                paying=line["paying"],
+                total=Decimal(line["total"]),
+            )
+        )
+    return tuple(lines)

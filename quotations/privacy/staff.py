@@ -51,6 +51,8 @@ class PresentedPricingForStaff(Presented):
     price_per_person: Decimal
     price_total: Decimal
     room_prices: tuple[PresentedRoomPrice, ...]
+    free_places: int
+    paying: int
     stays: tuple[PresentedStayCost, ...]
     bids_valid_until: datetime.date
     computed_at: datetime.datetime
@@ -72,6 +74,8 @@ class PresentedPricePreview(Presented):
     price_per_person: Decimal
     price_total: Decimal
     room_prices: tuple[PresentedRoomPrice, ...]
+    free_places: int
+    paying: int
     bids_valid_until: datetime.date | None  # None while a stay is missing
     margin_percent: Decimal | None  # None below the margin level
 
@@ -156,6 +160,8 @@ def present_pricing_for_staff(*, viewer: Viewer, pricing: QuotationPricing | Non
         price_per_person=pricing.price_per_person,
         price_total=pricing.price_total,
         room_prices=present_room_prices(pricing.room_prices),
+        free_places=pricing.breakdown.get("free_places", 0),
+        paying=pricing.breakdown.get("paying", pricing.breakdown.get("pax", 0)),
         stays=tuple(_stay_cost(stay) for stay in pricing.breakdown.get("stays", [])),
         bids_valid_until=pricing.bids_valid_until,
         computed_at=pricing.created_at,
@@ -240,6 +246,8 @@ def present_price_preview_for_staff(*, viewer: Viewer, result: PriceResult) -> P
         price_per_person=result.price_per_person,
         price_total=result.price_total,
         room_prices=present_room_prices(result.room_prices),
+        free_places=result.free_places,
+        paying=result.paying,
         bids_valid_until=None if result.missing else result.bids_valid_until,
         margin_percent=result.margin_percent if viewer.sees_margin else None,
     )

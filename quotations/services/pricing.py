@@ -17,7 +17,7 @@ from quotations.models import (
     QuotationPricingChoice,
     QuotationStatus,
 )
-from quotations.pricing import PriceResult, cents, price_compute
+from quotations.pricing import PriceResult, RoomPrice, cents, price_compute
 from quotations.selectors import exchange_factors, extras_per_person, offer_list_valid, stay_needs
 from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
@@ -95,7 +95,29 @@ def _breakdown(result: PriceResult) -> dict:
                 "overridden": choice.overridden,
             }
         )
-    return {"stays": stays, "pax": result.pax, "cost_per_person_exact": str(result.cost_per_person)}
+    return {
+        "stays": stays,
+        "pax": result.pax,
+        "free_place_every": result.free_place_every,
+        "free_places": result.free_places,
+        "paying": result.paying,
+        "cost_per_person_exact": str(result.cost_per_person),
+    }
+
+
+def room_prices_frozen(room_prices: dict[str, RoomPrice]) -> dict[str, dict]:
+    """The client's lines as JSON: who sleeps in each room type and what each paying traveller pays."""
+    return {
+        room: {
+            "rooms": line.rooms,
+            "travellers": line.travellers,
+            "free": line.free,
+            "paying": line.paying,
+            "per_person": str(line.per_person),
+            "total": str(line.total),
+        }
+        for room, line in room_prices.items()
+    }
 
 
 def quotation_price_preview(
@@ -118,6 +140,7 @@ def quotation_price_preview(
         extras_per_person=extras_per_person(quotation=quotation),
         factor_for=factors.get,
         overrides=overrides,
+        free_place_every=quotation.free_place_every,
     )
 
 
@@ -159,7 +182,7 @@ def quotation_price(
             cost_per_person=cents(result.cost_per_person),
             price_per_person=result.price_per_person,
             price_total=result.price_total,
-            room_prices={room: str(price) for room, price in result.room_prices.items()},
+            room_prices=room_prices_frozen(result.room_prices),
             breakdown=_breakdown(result),
             bids_valid_until=result.bids_valid_until,
             computed_by=by,

@@ -41,7 +41,7 @@ def test_approval_tells_staff_and_client_in_their_language(bidding_round):
     assert set(approved) == {r.staff.email, r.contact.email}
     client_email = approved[r.contact.email]
     assert client_email.language == "en"
-    assert "301.00 EUR" in client_email.body_text and "6020.00 EUR" in client_email.body_text
+    assert "€301.00" in client_email.body_text and "€6,020.00" in client_email.body_text
     for net in ("85.17", "70.41", "4777", "17.35"):
         assert net not in client_email.body_text and net not in client_email.body_html
     assert f"/client/quotations/{r.quotation.pk}/" in client_email.body_html

@@ -29,38 +29,80 @@ def offer(bid_id, *, stars=4, currency="EUR", single="80", double="95.50", rooms
     )
 
 
-def compute(offers, *, margin="15", extras="0", factors=None, overrides=None, stays=(SEVILLA,), pax=20):
+def compute(
+    offers, *, margin="15", extras="0", factors=None, overrides=None, stays=(SEVILLA,), pax=20, rooms=None, free=0
+):
     factors = factors or {"EUR": Decimal(1)}
     return price_compute(
         currency="EUR",
         pax=pax,
-        rooms=ROOMS,
+        rooms=rooms or ROOMS,
         stays=list(stays),
         offers=offers,
         margin_percent=Decimal(margin),
         extras_per_person=Decimal(extras),
         factor_for=factors.get,
         overrides=overrides,
+        free_place_every=free,
     )
 
 
+def lines(result):
+    return {room: (line.travellers, line.free, line.per_person) for room, line in result.room_prices.items()}
+
+
 def test_single_offer_priced_by_hand():
-    # (2 × 80 + 9 × 95.50) × 3 nights = 3058.50; / 20 pax = 152.925; × 1.15 = 175.86375; + 20.50 = 196.36375 → 197
+    # (2 × 80 + 9 × 95.50) × 3 nights = 3058.50; / 20 pax = 152.925 (hotel cost per person, for staff)
+    # single: 2 rooms × 80 × 3 = 480 / 2 travellers = 240 × 1.15 = 276 + 20.50 = 296.50 → 297; 2 × 297 = 594
+    # double: 9 rooms × 95.50 × 3 = 2578.50 / 18 travellers = 143.25 × 1.15 = 164.7375 + 20.50 → 186; 18 × 186 = 3348
+    # total 594 + 3348 = 3942; average 3942 / 20 = 197.10
     result = compute([offer(1)], extras="20.50")
     assert result.hotel_cost_total == Decimal("3058.50")
     assert result.cost_per_person == Decimal("152.925")
-    assert result.price_per_person == Decimal("197")
-    assert result.price_total == Decimal("3940")
-    # single: 80 × 3 / 1 = 240 × 1.15 = 276 + 20.50 = 296.50 → 297
-    # double: 95.50 × 3 / 2 = 143.25 × 1.15 = 164.7375 + 20.50 → 186
-    assert result.room_prices == {"single": Decimal("297"), "double": Decimal("186")}
-    assert result.missing == []
+    assert lines(result) == {"single": (2, 0, Decimal("297")), "double": (18, 0, Decimal("186"))}
+    assert result.price_total == Decimal("3942")
+    assert result.price_per_person == Decimal("197.10")
+    assert (result.free_places, result.paying, result.missing) == (0, 20, [])
 
 
-def test_whole_amount_is_not_rounded_up_again():
-    # 10 pax, (2 × 50 + 9 × 50) × 3 = 1650 / 10 = 165 × 1.0 = 165 exactly
+def test_whole_amount_is_not_rounded_up_again_and_empty_beds_are_paid_in_their_room_type():
+    # 10 pax in 2 singles + 9 doubles: the singles sleep 2, the doubles 8 (10 beds stay empty)
+    # single: 2 × 50 × 3 = 300 / 2 = 150 exactly; double: 9 × 50 × 3 = 1350 / 8 = 168.75 → 169
+    # total 2 × 150 + 8 × 169 = 1652; average 165.20
     result = compute([offer(1, single="50", double="50")], margin="0", pax=10)
-    assert result.price_per_person == Decimal("165")
+    assert lines(result) == {"single": (2, 0, Decimal("150")), "double": (8, 0, Decimal("169"))}
+    assert (result.price_total, result.price_per_person) == (Decimal("1652"), Decimal("165.20"))
+
+
+def test_a_room_type_nobody_sleeps_in_is_shared_by_every_paying_traveller():
+    # 2 pax in 2 singles + 1 double: nobody sleeps in the double
+    # single base 296.50 (as above); the double 95.50 × 3 = 286.50 × 1.15 = 329.475 / 2 paying = 164.7375
+    # single: 296.50 + 164.7375 = 461.2375 → 462; total 2 × 462 = 924
+    result = compute([offer(1)], extras="20.50", pax=2, rooms={"single": 2, "double": 1})
+    assert lines(result) == {"single": (2, 0, Decimal("462")), "double": (0, 0, Decimal("0"))}
+    assert result.price_total == Decimal("924")
+
+
+def test_free_places_are_paid_by_the_paying_travellers():
+    # one free place per 19 paying: 20 // 20 = 1 free, 19 paying; the free place takes the first single
+    # single base 296.50, double base 185.2375 (as above); share 296.50 / 19 = 15.605263...
+    # single: 296.50 + 15.605263 = 312.105263 → 313, 1 paying: 313
+    # double: 185.2375 + 15.605263 = 200.842763 → 201, 18 paying: 3618
+    # total 313 + 3618 = 3931; average 3931 / 19 = 206.894736... → 206.89
+    result = compute([offer(1)], extras="20.50", free=19)
+    assert (result.free_places, result.paying, result.free_place_every) == (1, 19, 19)
+    assert lines(result) == {"single": (2, 1, Decimal("313")), "double": (18, 0, Decimal("201"))}
+    assert (result.price_total, result.price_per_person) == (Decimal("3931"), Decimal("206.89"))
+    assert sum(line.total for line in result.room_prices.values()) == result.price_total
+
+
+def test_free_places_earned_per_paying_travellers():
+    from quotations.pricing import free_places_for
+
+    # one per 20 paying: 42 travellers → 2 free + 40 paying; 41 → 1 free (39 paying earn only one)
+    assert [free_places_for(pax=pax, every=20) for pax in (20, 21, 41, 42, 63)] == [0, 1, 1, 2, 3]
+    assert free_places_for(pax=42, every=0) == 0
+    assert free_places_for(pax=2, every=1) == 1
 
 
 def test_cheapest_complete_offer_wins_after_conversion():

@@ -48,8 +48,9 @@ from spirittours.errors import NotVisible
 
 CLIENT_SECRETS = ["Cofradía Zeta Confidencial", "zeta@cofradia.example", "Padre Ignacio Zeta"]
 MARGIN = ["17.35", "17,35"]
-CLIENT_PRICES = ["301.00", "301,00", "6020.00", "6020,00", "463.00", "463,00", "283.00", "283,00"]
-COSTS = ["4777.12", "4777,12", "238.86", "238,86", "78.36", "78,36", "92.27", "92,27"]
+CLIENT_PRICES = ["301.00", "301,00", "6020.00", "6020,00", "6.020,00", "6,020.00"]
+CLIENT_PRICES += ["463.00", "463,00", "283.00", "283,00"]
+COSTS = ["4777.12", "4777,12", "4.777,12", "4,777.12", "238.86", "238,86", "78.36", "78,36", "92.27", "92,27"]
 
 
 def _money(text: str) -> list[str]:
@@ -133,7 +134,7 @@ def test_client_sees_client_prices_and_only_chosen_hotels(bidding_round):
         assert response.status_code in {200, 400}
         _assert_absent(response, unchosen + net_rates + conditions + MARGIN + COSTS, "client")
     quote = pages[1].content.decode()
-    for expected in ("301,00", "6020,00", "463,00", "283,00", HOTELS["boreal"][0], HOTELS["estrella"][0]):
+    for expected in ("301,00", "6.020,00", "463,00", "283,00", HOTELS["boreal"][0], HOTELS["estrella"][0]):
         assert expected in quote
 
 
