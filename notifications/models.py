@@ -21,6 +21,12 @@ class EmailTemplate(models.TextChoices):
     DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
     CANCELLATION_NOTICE = "cancellation_notice", _("Cancellation notice")
     REFUND_PROCESSED = "refund_processed", _("Refund processed")
+    QUOTATION_SENT = "quotation_sent", _("Quote sent")
+    CLIENT_CHANGES_REQUESTED = "client_changes_requested", _("Client asked for changes")
+    CLIENT_DECLINED = "client_declined", _("Client declined")
+    HOTEL_ACTIVITY = "hotel_activity", _("Hotel activity")
+    BIDDING_INCOMPLETE = "bidding_incomplete", _("Bidding closed incomplete")
+    PASSWORD_RESET = "password_reset", _("Password reset")
 
 
 class EmailStatus(models.TextChoices):

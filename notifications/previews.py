@@ -68,5 +68,64 @@ def preview_context(template: str) -> dict:
             "currency": "EUR",
         },
         "refund_processed": {**booking, "amount": Decimal("4816.50"), "currency": "EUR"},
+        "quotation_sent": {
+            "reference": "Q-2026-00042",
+            "group_name": "Peregrinación a Santiago",
+            "revised": False,
+            "arrival": arrival,
+            "departure": departure,
+            "pax": 38,
+            "price_per_person": Decimal("845.00"),
+            "price_total": Decimal("32110.00"),
+            "currency": "EUR",
+            "valid_until": today + datetime.timedelta(days=14),
+        },
+        "client_changes_requested": {
+            "reference": "Q-2026-00042",
+            "group_name": "Peregrinación a Santiago",
+            "client_name": "Parroquia Santa María de Triana",
+            "requested_by": "Padre Javier Romero",
+            "message": "¿Podemos pasar una noche más en Santiago y alojarnos más cerca de la catedral?",
+        },
+        "client_declined": {
+            "reference": "Q-2026-00042",
+            "group_name": "Peregrinación a Santiago",
+            "client_name": "Parroquia Santa María de Triana",
+            "declined_by": "Padre Javier Romero",
+            "reason": "El consejo parroquial ha aplazado la peregrinación.",
+        },
+        "hotel_activity": {
+            "reference": "Q-2026-00042",
+            "group_name": "Peregrinación a Santiago",
+            "hotels": [
+                {
+                    "hotel_name": "Hotel Alfonso XIII",
+                    "city": "Sevilla",
+                    "events": [
+                        {"kind": "submitted", "revision": 1, "at": now - datetime.timedelta(minutes=12), "reason": ""},
+                        {"kind": "revised", "revision": 2, "at": now - datetime.timedelta(minutes=4), "reason": ""},
+                    ],
+                },
+                {
+                    "hotel_name": "Hotel Compostela Plaza",
+                    "city": "Santiago de Compostela",
+                    "events": [
+                        {
+                            "kind": "declined",
+                            "revision": None,
+                            "at": now - datetime.timedelta(minutes=9),
+                            "reason": "Sin disponibilidad en esas fechas",
+                        }
+                    ],
+                },
+            ],
+        },
+        "bidding_incomplete": {
+            "reference": "Q-2026-00042",
+            "group_name": "Peregrinación a Santiago",
+            "deadline": now - datetime.timedelta(hours=1),
+            "cities": ["Santiago de Compostela", "Fátima"],
+        },
+        "password_reset": {"valid_hours": 24},
     }
     return {**base, **contexts[template]}

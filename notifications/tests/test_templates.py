@@ -1,4 +1,4 @@
-"""The ten transactional emails render in Spanish and English from their documented context alone.
+"""Every transactional email renders in Spanish and English from its documented context alone.
 
 A missing variable renders as "INVALID_<name>" here, so a template that uses a name outside
 its context contract fails loudly instead of printing an empty string.
@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from notifications.models import EmailTemplate
+from notifications.previews import preview_context
 
 MADRID = ZoneInfo("Europe/Madrid")
 LANGUAGES = ("es", "en")
@@ -117,6 +120,72 @@ CONTEXTS: dict[str, dict] = {
         "currency": "EUR",
         "url": "https://spirittours.example/client/bookings/17/",
     },
+    "quotation_sent": {
+        "recipient_name": "Padre Javier Romero",
+        "reference": "Q-2026-0042",
+        "group_name": GROUP_NAME,
+        "revised": False,
+        "arrival": ARRIVAL,
+        "departure": DEPARTURE,
+        "pax": 42,
+        "price_per_person": PRICE_PER_PERSON,
+        "price_total": PRICE_TOTAL,
+        "currency": "EUR",
+        "valid_until": date(2026, 4, 30),
+        "url": "https://spirittours.example/client/quotations/42/",
+    },
+    "client_changes_requested": {
+        "recipient_name": "Lucía Martín Ortega",
+        "reference": "Q-2026-0042",
+        "group_name": GROUP_NAME,
+        "client_name": CLIENT_NAME,
+        "requested_by": "Padre Javier Romero",
+        "message": "Una noche más en Fátima & habitaciones <triples> si es posible.",
+        "url": "https://spirittours.example/staff/quotations/42/",
+    },
+    "client_declined": {
+        "recipient_name": "Lucía Martín Ortega",
+        "reference": "Q-2026-0042",
+        "group_name": GROUP_NAME,
+        "client_name": CLIENT_NAME,
+        "declined_by": "Padre Javier Romero",
+        "reason": "El consejo parroquial ha aplazado el viaje.",
+        "url": "https://spirittours.example/staff/quotations/42/",
+    },
+    "hotel_activity": {
+        "recipient_name": "Lucía Martín Ortega",
+        "reference": "Q-2026-0042",
+        "group_name": GROUP_NAME,
+        "hotels": [
+            {
+                "hotel_name": "Hotel Compostela Plaza",
+                "city": "Santiago de Compostela",
+                "events": [
+                    {"kind": "submitted", "revision": 1, "at": BID_DEADLINE, "reason": ""},
+                    {"kind": "revised", "revision": 2, "at": BID_DEADLINE, "reason": ""},
+                ],
+            },
+            {
+                "hotel_name": "Hotel Fátima Sol",
+                "city": "Fátima",
+                "events": [{"kind": "declined", "revision": None, "at": BID_DEADLINE, "reason": "Completo en mayo"}],
+            },
+        ],
+        "url": "https://spirittours.example/staff/quotations/42/",
+    },
+    "bidding_incomplete": {
+        "recipient_name": "Lucía Martín Ortega",
+        "reference": "Q-2026-0042",
+        "group_name": GROUP_NAME,
+        "deadline": BID_DEADLINE,
+        "cities": ["Santiago de Compostela", "Fátima"],
+        "url": "https://spirittours.example/staff/quotations/42/",
+    },
+    "password_reset": {
+        "recipient_name": "Padre Javier Romero",
+        "url": "https://spirittours.example/accounts/reset/MQ/c1a2b3-5f6e7d8c9b0a/",
+        "valid_hours": 24,
+    },
 }
 
 # Emails that reach a hotel: nothing about the client or any price may show.
@@ -132,11 +201,12 @@ class Email:
 
 
 def render_email(key: str, context: dict, lang: str) -> Email:
+    # A copy each time: rendering writes into the dict it is given ({% get_current_language %}).
     with translation.override(lang):
         return Email(
-            subject=render_to_string(f"emails/{key}/subject.txt", context).strip(),
-            text=render_to_string(f"emails/{key}/body.txt", context),
-            html=render_to_string(f"emails/{key}/body.html", context),
+            subject=render_to_string(f"emails/{key}/subject.txt", dict(context)).strip(),
+            text=render_to_string(f"emails/{key}/body.txt", dict(context)),
+            html=render_to_string(f"emails/{key}/body.html", dict(context)),
         )
 
 
@@ -221,6 +291,79 @@ def test_hotel_emails_show_no_client_and_no_price(key, lang):
         assert re.search(r"price|precio", part, re.IGNORECASE) is None
 
 
+def test_every_template_has_a_context_here_and_in_the_previews():
+    assert set(CONTEXTS) == set(EmailTemplate.values)
+    for key in EmailTemplate.values:
+        assert set(CONTEXTS[key]) <= set(preview_context(key)), key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", CONTEXTS)
+def test_preview_context_renders(key, lang):
+    # Only the names of the template's contract: what the admin preview shows is what a real email can.
+    context = {name: value for name, value in preview_context(key).items() if name in CONTEXTS[key]}
+
+    email = render_email(key, context, lang)
+
+    assert_well_formed(email, context)
+
+
+# What a hotel charges and who the hotels are: never in an email to the client.
+HOTEL_SECRETS = {
+    "hotel_cost_total": Decimal("38817.43"),
+    "cost_per_person": Decimal("924.22"),
+    "margin_percent": Decimal("17.35"),
+    "nightly_rate": Decimal("97.31"),
+    "hotel_name": "Hotel Compostela Plaza",
+    "hotels": [{"hotel_name": "Hotel Compostela Plaza", "nightly_rate": Decimal("97.31")}],
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_quote_email_shows_client_prices_only(lang):
+    email = render_email("quotation_sent", {**CONTEXTS["quotation_sent"], **HOTEL_SECRETS}, lang)
+
+    expected = {"es": ("1245,50 EUR", "52311,00 EUR"), "en": ("1245.50 EUR", "52311.00 EUR")}[lang]
+    for part in (email.text, email.html):
+        assert all(price in part for price in expected)
+        for secret in ("38817", "924", "17,35", "17.35", "97,31", "97.31", "Compostela Plaza"):
+            assert secret not in part
+    assert {"es": "30 de abril de 2026", "en": "April 30, 2026"}[lang] in email.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_hotel_activity_lists_each_hotel_without_prices(lang):
+    email = render_email("hotel_activity", {**CONTEXTS["hotel_activity"], "price_per_person": PRICE_PER_PERSON}, lang)
+
+    for part in (email.text, email.html):
+        assert "Hotel Compostela Plaza" in part and "Hotel Fátima Sol" in part
+        assert "Completo en mayo" in part
+        assert MONEY.search(part) is None and "EUR" not in part
+    if lang == "en":
+        assert "submitted a bid (revision 1)" in email.text
+        assert "revised its bid (revision 2)" in email.text
+        assert "declined the invitation: Completo en mayo" in email.text
+        assert "2 hotels acted on quotation Q-2026-0042" in email.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_client_texts_reach_staff_as_written_and_escaped_in_html(lang):
+    email = render_email("client_changes_requested", CONTEXTS["client_changes_requested"], lang)
+
+    assert CONTEXTS["client_changes_requested"]["message"] in email.text
+    assert "Una noche más en Fátima &amp; habitaciones &lt;triples&gt; si es posible." in email.html
+    assert "<triples>" not in email.html
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_bidding_incomplete_names_the_cities(lang):
+    email = render_email("bidding_incomplete", CONTEXTS["bidding_incomplete"], lang)
+
+    for part in (email.text, email.html):
+        assert "Santiago de Compostela" in part and "Fátima" in part
+    assert {"es": "20 de abril de 2026 a las 18:00", "en": "April 20, 2026, 6 p.m."}[lang] in email.text
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_hotel_invitation_lists_the_requirements(lang):
     email = render_email("hotel_invitation", CONTEXTS["hotel_invitation"], lang)
@@ -236,6 +379,9 @@ VARIANTS = [
     ("deadline_warning", {"kind": "quote", "recipient_name": "Padre Javier Romero"}, "Your quote Q-2026-0042"),
     ("payment_received", {"balance_due": Decimal("0.00")}, "The booking is now fully paid."),
     ("cancellation_notice", {"refund_amount": Decimal("0.00"), "reason": ""}, "no refund is due"),
+    ("quotation_sent", {"revised": True}, "We have revised quote Q-2026-0042"),
+    ("client_declined", {"reason": ""}, "They gave no reason."),
+    ("password_reset", {"valid_hours": 1}, "It works once, for one hour."),
 ]
 
 
