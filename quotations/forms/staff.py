@@ -68,6 +68,15 @@ class QuotationCreateForm(forms.Form):
         initial=Decimal("15.00"),
         widget=forms.NumberInput(attrs={**TEXT, "step": "0.01"}),
     )
+    free_place_every = forms.IntegerField(
+        label=_("One free place per"),
+        help_text=_("paying travellers (0: no free places). With 20, a group of 42 has 2 free places and 40 paying."),
+        required=False,
+        min_value=0,
+        max_value=100,
+        initial=0,
+        widget=forms.NumberInput(attrs={**TEXT, "step": "1"}),
+    )
     notes = forms.CharField(label=_("Internal notes"), required=False, widget=forms.Textarea(attrs={**TEXT, "rows": 2}))
 
     def room_mix(self) -> RoomMix:

@@ -70,8 +70,11 @@ def quotation_create(
     margin_percent: Decimal = Decimal("15.00"),
     notes: str = "",
     by: User,
+    free_place_every: int = 0,
 ) -> Quotation:
     """Create a draft quotation with its itinerary.
+
+    `free_place_every`: one free place per that many paying travellers (0: none).
 
     The stays must cover every night between arrival and departure, and the
     room mix must sleep every passenger. A stay's city is stored in the
@@ -103,6 +106,7 @@ def quotation_create(
         raise QuotationError(_("Choose a currency from the list."), field="currency")
     if not Decimal(0) <= margin_percent <= Decimal(100):
         raise QuotationError(_("The margin must be between 0 and 100 %."), field="margin_percent")
+    _free_place_every_check(free_place_every)
     stays_check(stays=stays)
     if any(stay.meal_plan not in ("", *MealPlan.values) for stay in stays):
         raise QuotationError(_("Choose each stay's meal plan from the list."), field="stays")
@@ -130,6 +134,7 @@ def quotation_create(
             meal_plan=meal_plan,
             currency=currency,
             margin_percent=margin_percent,
+            free_place_every=free_place_every,
             notes=notes,
         )
         known = hotel_city_list()
@@ -163,12 +168,14 @@ def quotation_update(
     notes: str | None = None,
     client: Client | None = None,
     margin_percent: Decimal | None = None,
+    free_place_every: int | None = None,
 ) -> Quotation:
     """Correct a quotation's details; `None` leaves a field as it is.
 
-    The client and the margin may change only until the quote is sent. A new
-    margin retires the current pricing: the quote must be priced again before
-    it can be sent, so the client never receives a price at the old margin.
+    The client, the margin and the free places may change only until the quote
+    is sent. A new margin or a new number of free places retires the current
+    pricing: the quote must be priced again before it can be sent, so the
+    client never receives a price on the old terms.
     """
     staff_require(by)
     if owner is not None:
@@ -183,6 +190,8 @@ def quotation_update(
         raise QuotationError(
             _("The margin must be between 0 and 100 %, with at most 2 decimals."), field="margin_percent"
         )
+    if free_place_every is not None:
+        _free_place_every_check(free_place_every)
     with transaction.atomic():
         locked = quotation_lock(quotation=quotation)
         changes = {
@@ -191,18 +200,19 @@ def quotation_update(
             "notes": notes,
             "client": client,
             "margin_percent": margin_percent,
+            "free_place_every": free_place_every,
         }
         changed = [name for name, value in changes.items() if value is not None and getattr(locked, name) != value]
         if not changed:
             return quotation
         action_check(Action.EDIT_DETAILS, locked.status)
-        if {"client", "margin_percent"} & set(changed):
+        if {"client", "margin_percent", "free_place_every"} & set(changed):
             action_check(Action.EDIT_TERMS, locked.status)
         for name in changed:
             setattr(locked, name, changes[name])
         locked.save(update_fields=[*changed, "updated_at"])
         retired = 0
-        if "margin_percent" in changed:
+        if {"margin_percent", "free_place_every"} & set(changed):
             retired = locked.pricings.filter(is_current=True).update(is_current=False)
         # Names only: the values may include the margin, which the log must not show to every viewer.
         data = {"fields": sorted(changed)}
@@ -211,6 +221,13 @@ def quotation_update(
         quotation_log(quotation=locked, action="quotation.edited", actor=by, data=data)
     quotation.refresh_from_db()
     return quotation
+
+
+def _free_place_every_check(free_place_every: int) -> None:
+    if isinstance(free_place_every, bool) or not isinstance(free_place_every, int) or not 0 <= free_place_every <= 100:
+        raise QuotationError(
+            _("Free places: one per 1 to 100 paying travellers, or 0 for none."), field="free_place_every"
+        )
 
 
 def quotation_lock(*, quotation: Quotation) -> Quotation:

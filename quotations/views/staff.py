@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +29,7 @@ from quotations.forms.staff import (
     SendForm,
 )
 from quotations.limits import bid_deadline_latest
-from quotations.models import QuotationExtra
+from quotations.models import InvitationStatus, QuotationExtra
 from quotations.privacy import (
     present_messages,
     present_price_preview_for_staff,
@@ -37,6 +38,7 @@ from quotations.privacy import (
     quotation_get_visible,
     quotations_visible,
 )
+from quotations.privacy.preview import present_quotation_preview_for_staff
 from quotations.services import (
     message_post,
     quotation_cancel,
@@ -50,7 +52,8 @@ from quotations.services import (
     quotation_price_preview,
     quotation_send,
 )
-from quotations.workflow import Action, actions_allowed
+from quotations.views.confirm import Confirmation, confirmation_render
+from quotations.workflow import Action, action_allowed, actions_allowed
 from spirittours.access import staff_required
 from spirittours.web import action_submit, form_add_domain_error, form_submit
 
@@ -109,6 +112,7 @@ def staff_quotation_create(request: HttpRequest) -> HttpResponse:
                 margin_percent=data["margin_percent"],
                 notes=data["notes"],
                 by=request.user,
+                free_place_every=data.get("free_place_every") or 0,
             )
         except QuotationError as error:
             form_add_domain_error(form, error)
@@ -214,10 +218,37 @@ def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return done
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_required
 def staff_close_bidding(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what closing means, and the button that does it; POST: close."""
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    if request.method == "GET":
+        if not action_allowed(Action.CLOSE_BIDDING, quotation.status):
+            return redirect(_back(pk))
+        bids = quotation.invitations.filter(status=InvitationStatus.BID).count()
+        waiting = quotation.invitations.filter(status__in=(InvitationStatus.INVITED, InvitationStatus.VIEWED)).count()
+        return confirmation_render(
+            request,
+            Confirmation(
+                title=_("Close bidding on %(reference)s now?") % {"reference": quotation.reference},
+                consequences=(
+                    _("Hotels can no longer bid, revise or withdraw their bids, even before the deadline."),
+                    ngettext("%(count)d hotel has bid.", "%(count)d hotels have bid.", bids) % {"count": bids},
+                    ngettext(
+                        "%(count)d invited hotel has not bid and will not be able to.",
+                        "%(count)d invited hotels have not bid and will not be able to.",
+                        waiting,
+                    )
+                    % {"count": waiting},
+                    _("To take bids again you would have to move the deadline, which reopens the bidding."),
+                ),
+                action=reverse("staff:close_bidding", kwargs={"pk": pk}),
+                confirm_label=_("Close bidding now"),
+                cancel_url=_back(pk),
+                danger=True,
+            ),
+        )
     return action_submit(
         request,
         lambda: quotation_close_bidding(quotation=quotation, by=request.user),
@@ -322,10 +353,58 @@ def staff_price_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "quotations/staff/_price_preview.html", {"preview": preview, "error": error})
 
 
-@require_POST
+def _send_confirmation(request: HttpRequest, quotation, valid_until: datetime.date) -> HttpResponse:
+    presented = present_quotation_for_staff(viewer=request.viewer, quotation=quotation, on=timezone.localdate())
+    pricing = presented.pricing
+    effective = min(valid_until, pricing.bids_valid_until)
+    contacts = quotation.client.contacts.filter(is_active=True).count()
+    return confirmation_render(
+        request,
+        Confirmation(
+            title=_("Send %(reference)s to %(client)s?")
+            % {"reference": quotation.reference, "client": presented.client.name},
+            consequences=(
+                ngettext(
+                    "%(count)d contact of the client sees the quote on its pages and may approve it at once.",
+                    "%(count)d contacts of the client see the quote on their pages and may approve it at once.",
+                    contacts,
+                )
+                % {"count": contacts},
+                _("Price per person: %(price)s %(currency)s; total for the group: %(total)s %(currency)s.")
+                % {
+                    "price": number_format(pricing.price_per_person, 2, use_l10n=True, force_grouping=True),
+                    "total": number_format(pricing.price_total, 2, use_l10n=True, force_grouping=True),
+                    "currency": pricing.currency,
+                },
+                _("Valid until %(date)s.") % {"date": date_format(effective)},
+                _("The margin, the extras and the chosen hotels cannot change any more unless the client asks."),
+            ),
+            action=reverse("staff:send", kwargs={"pk": quotation.pk}),
+            confirm_label=_("Send the quote"),
+            cancel_url=_back(quotation.pk),
+            hidden=(("valid_until", valid_until.isoformat()),),
+            extra_links=(
+                (_("See what the client will see"), reverse("staff:client_preview", kwargs={"pk": quotation.pk})),
+            ),
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @staff_required
 def staff_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: validate the date and confirm what sending means; POST: send."""
     quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    if request.method == "GET":
+        form = SendForm(request.GET)
+        if not action_allowed(Action.SEND, quotation.status):
+            return redirect(_back(pk))
+        if not form.is_valid():
+            return _detail(request, quotation, status=400, send_form=form)
+        if not quotation.pricings.filter(is_current=True).exists():
+            form.add_error(None, _("Price the quote before sending it."))
+            return _detail(request, quotation, status=400, send_form=form)
+        return _send_confirmation(request, quotation, form.cleaned_data["valid_until"])
     return _act(
         request,
         quotation,
@@ -368,3 +447,21 @@ def staff_message(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         _("Message sent."),
     )
+
+
+@require_GET
+@staff_required
+def staff_client_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client's page of this quote as the client will see it, with no client action."""
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = SendForm(request.GET)
+    valid_until = form.cleaned_data["valid_until"] if form.is_valid() else timezone.localdate() + DEFAULT_QUOTE_VALIDITY
+    try:
+        presented = present_quotation_preview_for_staff(
+            viewer=request.viewer, quotation=quotation, valid_until=valid_until
+        )
+    except QuotationError as refused:
+        messages.error(request, str(refused))
+        return redirect(_back(pk))
+    context = {"quotation": presented, "can_answer": False, "preview": True, "back": _back(pk)}
+    return render(request, "quotations/staff/client_preview.html", context)
