@@ -34,6 +34,7 @@ staff_urlpatterns = [
     path("quotations/<int:pk>/price/", staff.staff_price, name="price"),
     path("quotations/<int:pk>/price/preview/", staff.staff_price_preview, name="price_preview"),
     path("quotations/<int:pk>/send/", staff.staff_send, name="send"),
+    path("quotations/<int:pk>/preview/", staff.staff_client_preview, name="client_preview"),
     path("quotations/<int:pk>/cancel/", staff.staff_cancel, name="cancel"),
     path("quotations/<int:pk>/messages/", staff.staff_message, name="message"),
 ]

@@ -90,12 +90,14 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     staff_page.reload()
     assert staff_page.locator("[data-testid=comparison-row]").count() == 3
     staff_page.locator("form[action$='/close/'] button[type=submit]").click()
+    staff_page.locator("[data-testid=confirm-button]").click()  # the confirmation page
     staff_page.wait_for_load_state()
     staff_page.locator("[data-testid=price-form] button[type=submit]").click()
     staff_page.wait_for_load_state()
     assert staff_page.locator("[data-testid=price-per-person]").is_visible()
     shot(staff_page, "staff-quotation")
     staff_page.locator("[data-testid=send-form] button[type=submit]").click()
+    staff_page.locator("[data-testid=confirm-button]").click()  # the confirmation page
     staff_page.wait_for_load_state()
     quotation.refresh_from_db()
     assert quotation.status == QuotationStatus.SENT

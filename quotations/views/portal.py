@@ -1,11 +1,11 @@
 """Supplier portal: a hotel's invitations, its bid, revisions, withdrawal and decline."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotations.forms.portal import BidForm, DeclineInvitationForm
 from quotations.forms.room import MessageForm
@@ -24,6 +24,7 @@ from quotations.services import (
     invitation_mark_viewed,
     message_post,
 )
+from quotations.views.confirm import Confirmation, confirmation_render
 from spirittours.access import hotel_required
 from spirittours.web import action_submit, form_submit
 
@@ -35,12 +36,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "quotations/portal/home.html", {"invitations": invitations})
 
 
-def _page(request, invitation, *, bid_form=None, decline_form=None, message_form=None, status=200) -> HttpResponse:
+def _page(request, invitation, *, bid_form=None, message_form=None, status=200) -> HttpResponse:
     presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
     context = {
         "invitation": presented,
         "bid_form": bid_form or BidForm(invitation=presented),
-        "decline_form": decline_form or DeclineInvitationForm(),
         "room": {
             "quotation_id": invitation.quotation_id,
             "messages": present_messages(viewer=request.viewer, quotation_id=invitation.quotation_id),
@@ -97,10 +97,37 @@ def portal_bid_withdraw(request: HttpRequest, token: str, bid_id: int) -> HttpRe
     )
 
 
-@require_POST
+def _decline_confirmation(request, invitation, form, *, status=200) -> HttpResponse:
+    """What declining means, the reason to give, Decline and Cancel."""
+    presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
+    consequences = [
+        _("You will no longer be able to bid for this group, even before the deadline."),
+        _("Our team is told at once, with your reason."),
+    ]
+    if presented.active_bid:
+        consequences.insert(1, _("Your current bid is withdrawn with it."))
+    confirmation = Confirmation(
+        title=_("Decline the invitation for %(group)s?") % {"group": presented.group_name},
+        consequences=tuple(consequences),
+        action=reverse("portal:decline", kwargs={"token": invitation.token}),
+        confirm_label=_("Decline invitation"),
+        cancel_url=reverse("portal:invitation", kwargs={"token": invitation.token}),
+        form=form,
+        danger=True,
+    )
+    return confirmation_render(request, confirmation, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @hotel_required
 def portal_decline(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the confirmation page, where the hotel gives its reason; POST: decline."""
     invitation = invitation_get_for_hotel(viewer=request.viewer, token=token)
+    if request.method == "GET":
+        presented = present_invitation_for_hotel(viewer=request.viewer, invitation=invitation, now=timezone.now())
+        if not presented.is_open or presented.declined:
+            return redirect(reverse("portal:invitation", kwargs={"token": token}))
+        return _decline_confirmation(request, invitation, DeclineInvitationForm())
     form = DeclineInvitationForm(request.POST)
     done = form_submit(
         request,
@@ -109,7 +136,7 @@ def portal_decline(request: HttpRequest, token: str) -> HttpResponse:
         success=_("You declined this invitation. Thank you for letting us know."),
         redirect_to=reverse("portal:invitation", kwargs={"token": token}),
     )
-    return done or _page(request, invitation, decline_form=form, status=400)
+    return done or _decline_confirmation(request, invitation, form, status=400)
 
 
 @require_POST
