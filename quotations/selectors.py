@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from notifications.models import EmailMessage, EmailTemplate
 from quotations.models import (
     BidStatus,
     ExchangeRate,
@@ -14,6 +15,7 @@ from quotations.models import (
     HotelInvitation,
     InvitationStatus,
     Quotation,
+    QuotationLog,
     QuotationPricing,
     QuotationStatus,
     RoomEvent,
@@ -142,3 +144,60 @@ def quotation_list_due_expiry_warning() -> list[Quotation]:
 def room_latest_seq(*, quotation_id: int) -> int:
     """The sequence number of the room's newest event, 0 for a room without events."""
     return RoomEvent.objects.filter(quotation_id=quotation_id).aggregate(last=Max("seq"))["last"] or 0
+
+
+# The audit actions of a hotel acting on its invitation, reported to staff in a digest.
+HOTEL_ACTIVITY_ACTIONS = ("bid.submitted", "bid.revised", "invitation.declined")
+
+
+def quotation_sendings_count(*, quotation: Quotation) -> int:
+    """How many times the quote has been sent to the client, this sending included."""
+    return QuotationLog.objects.filter(quotation=quotation, action="quotation.sent").count()
+
+
+def quotation_changes_requests_count(*, quotation: Quotation) -> int:
+    return QuotationLog.objects.filter(quotation=quotation, action="quotation.changes_requested").count()
+
+
+def quotation_ids_with_hotel_activity(*, since: datetime.datetime) -> list[int]:
+    """Quotations a hotel bid on, revised a bid on or declined since `since`."""
+    return list(
+        QuotationLog.objects.filter(action__in=HOTEL_ACTIVITY_ACTIONS, created_at__gte=since)
+        .order_by("quotation_id")
+        .values_list("quotation_id", flat=True)
+        .distinct()
+    )
+
+
+def hotel_activity_digest_last(*, quotation: Quotation) -> EmailMessage | None:
+    """The newest hotel activity digest queued for this quotation."""
+    return (
+        EmailMessage.objects.filter(
+            template=EmailTemplate.HOTEL_ACTIVITY, dedupe_key__startswith=f"hotel_activity:quotation:{quotation.pk}:"
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def hotel_activity_list(*, quotation: Quotation, after_log_id: int, since: datetime.datetime) -> list[QuotationLog]:
+    """The hotels' audit entries newer than `after_log_id` (and `since`), oldest first."""
+    return list(
+        QuotationLog.objects.filter(
+            quotation=quotation, action__in=HOTEL_ACTIVITY_ACTIONS, pk__gt=after_log_id, created_at__gte=since
+        ).order_by("pk")
+    )
+
+
+def quotation_list_bidding_ended_unpriced(*, since: datetime.datetime) -> list[Quotation]:
+    """Quotations whose bid deadline passed since `since` and that have no current pricing yet."""
+    return list(
+        Quotation.objects.filter(
+            status__in=[QuotationStatus.BIDDING, QuotationStatus.QUOTED],
+            bid_deadline__lte=timezone.now(),
+            bid_deadline__gt=since,
+        )
+        .exclude(pricings__is_current=True)
+        .select_related("owner")
+        .order_by("bid_deadline", "pk")
+    )

@@ -9,13 +9,19 @@ from django.urls import reverse
 
 from accounts.models import User
 from notifications.services import email_queue
-from quotations.models import HotelInvitation, Quotation
+from quotations.models import HotelInvitation, Quotation, QuotationLog
 from quotations.privacy.emails import (
+    email_context_bidding_incomplete,
+    email_context_client_changes_requested,
+    email_context_client_declined,
     email_context_deadline_warning,
+    email_context_hotel_activity,
     email_context_hotel_invitation,
     email_context_quotation_approved,
     email_context_quotation_created,
+    email_context_quotation_sent,
 )
+from quotations.selectors import quotation_changes_requests_count, quotation_sendings_count
 
 
 def _hotel_language(invitation: HotelInvitation) -> str:
@@ -86,3 +92,83 @@ def email_quote_expiry_warning(*, quotation: Quotation) -> None:
             ),
             dedupe_key=f"deadline_warning:quotation:{quotation.pk}:expiry:user:{contact.pk}",
         )
+
+
+def email_quotation_sent(*, quotation: Quotation) -> None:
+    """The quote to each of the client's contacts; a quote sent again is "your revised quote".
+
+    Call it after the move to `sent`, in its transaction: the audit entry of
+    this sending is already written, so its number names the sending in the
+    dedupe key (the same pricing may be sent twice, after an expiry).
+    """
+    sending = quotation_sendings_count(quotation=quotation)
+    for contact in quotation.client.contacts.filter(is_active=True).order_by("pk"):
+        email_queue(
+            template="quotation_sent",
+            to_email=contact.email,
+            to_name=contact.get_full_name(),
+            language=contact.language,
+            context=email_context_quotation_sent(quotation=quotation, recipient=contact, revised=sending > 1),
+            dedupe_key=f"quotation_sent:quotation:{quotation.pk}:sending:{sending}:user:{contact.pk}",
+        )
+
+
+def _to_owner(quotation: Quotation, *, template: str, context: dict, dedupe_key: str) -> None:
+    owner = quotation.owner
+    email_queue(
+        template=template,
+        to_email=owner.email,
+        to_name=owner.get_full_name(),
+        language=owner.language,
+        context=context,
+        dedupe_key=dedupe_key,
+    )
+
+
+def email_client_changes_requested(*, quotation: Quotation, message: str, by: User) -> None:
+    """Tell the owner what the client asked for; one email per request (after its audit entry)."""
+    request = quotation_changes_requests_count(quotation=quotation)
+    _to_owner(
+        quotation,
+        template="client_changes_requested",
+        context=email_context_client_changes_requested(quotation=quotation, message=message, by=by),
+        dedupe_key=f"client_changes_requested:quotation:{quotation.pk}:request:{request}",
+    )
+
+
+def email_client_declined(*, quotation: Quotation, reason: str, by: User) -> None:
+    """Tell the owner the client declined; a quote is declined once."""
+    _to_owner(
+        quotation,
+        template="client_declined",
+        context=email_context_client_declined(quotation=quotation, reason=reason, by=by),
+        dedupe_key=f"client_declined:quotation:{quotation.pk}",
+    )
+
+
+def email_hotel_activity(*, quotation: Quotation, entries: list[QuotationLog], after_log_id: int) -> None:
+    """One digest of the hotels' activity after audit entry `after_log_id`.
+
+    The key names where the digest starts, so two jobs that saw the same
+    previous digest queue one email; `activity_through` is where the next starts.
+    """
+    _to_owner(
+        quotation,
+        template="hotel_activity",
+        context={
+            **email_context_hotel_activity(quotation=quotation, entries=entries),
+            "activity_through": max(entry.pk for entry in entries),
+        },
+        dedupe_key=f"hotel_activity:quotation:{quotation.pk}:after:{after_log_id}",
+    )
+
+
+def email_bidding_incomplete(*, quotation: Quotation, cities: list[str]) -> None:
+    """Tell the owner which cities lack a complete, valid bid; once per bid deadline."""
+    deadline = int(quotation.bid_deadline.timestamp())
+    _to_owner(
+        quotation,
+        template="bidding_incomplete",
+        context=email_context_bidding_incomplete(quotation=quotation, cities=cities),
+        dedupe_key=f"bidding_incomplete:quotation:{quotation.pk}:deadline:{deadline}",
+    )

@@ -22,7 +22,13 @@ from quotations.models import (
 )
 from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
-from quotations.services.emails import email_quotation_approved, email_quotation_created
+from quotations.services.emails import (
+    email_client_changes_requested,
+    email_client_declined,
+    email_quotation_approved,
+    email_quotation_created,
+    email_quotation_sent,
+)
 from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
 from quotations.workflow import Action, action_check, transition_check
@@ -349,14 +355,17 @@ def quotation_send(*, quotation: Quotation, valid_until: datetime.date, by: User
         locked.valid_until = min(valid_until, pricing.bids_valid_until)
         locked.save(update_fields=["valid_until", "updated_at"])
 
-    return _move(
-        quotation=quotation,
-        action=Action.SEND,
-        by=by,
-        log_action="quotation.sent",
-        data={"requested_valid_until": valid_until.isoformat()},
-        check=priced_and_valid,
-    )
+    with transaction.atomic():
+        _move(
+            quotation=quotation,
+            action=Action.SEND,
+            by=by,
+            log_action="quotation.sent",
+            data={"requested_valid_until": valid_until.isoformat()},
+            check=priced_and_valid,
+        )
+        email_quotation_sent(quotation=quotation)
+    return quotation
 
 
 def _require_client_side(quotation: Quotation, user: User) -> None:
@@ -394,24 +403,30 @@ def quotation_request_changes(*, quotation: Quotation, message: str, by: User) -
     _require_client_side(quotation, by)
     if not message.strip():
         raise QuotationError(_("Tell us what you would like to change."), field="message")
-    return _move(
-        quotation=quotation,
-        action=Action.REQUEST_CHANGES,
-        by=by,
-        log_action="quotation.changes_requested",
-        data={"message": message.strip()},
-    )
+    with transaction.atomic():
+        _move(
+            quotation=quotation,
+            action=Action.REQUEST_CHANGES,
+            by=by,
+            log_action="quotation.changes_requested",
+            data={"message": message.strip()},
+        )
+        email_client_changes_requested(quotation=quotation, message=message.strip(), by=by)
+    return quotation
 
 
 def quotation_decline(*, quotation: Quotation, reason: str, by: User) -> Quotation:
     _require_client_side(quotation, by)
-    return _move(
-        quotation=quotation,
-        action=Action.DECLINE,
-        by=by,
-        log_action="quotation.declined",
-        data={"reason": reason.strip()},
-    )
+    with transaction.atomic():
+        _move(
+            quotation=quotation,
+            action=Action.DECLINE,
+            by=by,
+            log_action="quotation.declined",
+            data={"reason": reason.strip()},
+        )
+        email_client_declined(quotation=quotation, reason=reason.strip(), by=by)
+    return quotation
 
 
 def quotation_expire(*, quotation: Quotation, by: User | None = None) -> Quotation:
