@@ -25,4 +25,17 @@ SCHEDULES = [
         every_seconds=3600,
         description="Emails the client's contacts once on the last day a sent quote is valid.",
     ),
+    Schedule(
+        name="Tell owners about hotel activity",
+        task="quotations.tasks.quotations_hotel_activity_digests",
+        every_seconds=180,
+        description="Emails each quotation's owner one digest of hotel bids, revisions and declines, "
+        "at most every 15 minutes.",
+    ),
+    Schedule(
+        name="Tell owners when bidding ends incomplete",
+        task="quotations.tasks.quotations_bidding_incomplete_warnings",
+        every_seconds=300,
+        description="Emails the owner once per bid deadline when cities still lack a complete, valid bid.",
+    ),
 ]
