@@ -8,19 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from quotations.forms.fields import ValidUntilField
 from quotations.services import MAX_NIGHTLY_RATE, BidLineInput
-from spirittours.geo import Currency
 
 
 class BidForm(forms.Form):
     """One rate and one room count per stay of the hotel's city and requested room type.
 
     Built from the presented invitation, so it only knows what the hotel may see.
-    A room type left blank is not offered.
+    A room type left blank is not offered. A hotel bids in its own currency: the
+    page shows it as text, whatever a post says is ignored, and the cleaned data
+    carry the hotel's currency for the service.
     """
 
-    currency = forms.ChoiceField(
-        label=_("Currency"), choices=Currency.choices, widget=forms.Select(attrs={"class": "form-select"})
-    )
     valid_until = ValidUntilField(label=_("Rates valid until"))
     conditions = forms.CharField(
         label=_("Conditions"),
@@ -42,7 +40,7 @@ class BidForm(forms.Form):
         self.grid = []  # [(stay, [(room, rate field name, rooms field name)])] for the template
         active = invitation["active_bid"]
         previous = {(line["stay_id"], line["room_type"]): line for line in active["lines"]} if active else {}
-        self.fields["currency"].initial = active["currency"] if active else invitation["hotel"]["currency"]
+        self.currency = invitation["hotel"]["currency"]
         if active:
             self.fields["valid_until"].initial = active["valid_until"]
             self.fields["conditions"].initial = active["conditions"]
@@ -96,6 +94,7 @@ class BidForm(forms.Form):
                         self.add_error(rooms_name, _("How many of these rooms can you offer?"))
         if offered == 0 and not self.errors:
             raise forms.ValidationError(_("Offer a rate for at least one room type."))
+        cleaned["currency"] = self.currency
         return cleaned
 
     def lines(self) -> list[BidLineInput]:

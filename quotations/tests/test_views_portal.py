@@ -55,7 +55,6 @@ BAD = {
     "three decimals": ("rate_{stay}_double", "96.535"),
     "huge rate": ("rate_{stay}_double", "1000000"),
     "not a number": ("rate_{stay}_double", "ninety"),
-    "unknown currency": ("currency", "XAU"),
     "rooms above request": ("rooms_{stay}_double", "10"),
     "valid until in the past": ("valid_until", "2020-01-01"),
 }
