@@ -12,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from quotations import limits
 from quotations.errors import QuotationError
+from quotations.models import MealPlan
 from quotations.services import StayInput
 
-STAY_PATTERN = re.compile(r"^(?P<city>[^:]+):\s*(?P<nights>\d+)$")
-# Room for every stay at its longest ("a city of 100 characters: 365, "), and no more.
-ITINERARY_MAX_LENGTH = limits.MAX_STAYS * (limits.CITY_MAX_LENGTH + len(": 365, "))
+# "Sevilla:3", and optionally the stay's meal plan code: "Sevilla:3:HB".
+STAY_PATTERN = re.compile(r"^(?P<city>[^:]+):\s*(?P<nights>\d+)(?:\s*:\s*(?P<meal_plan>[^:]*?))?$")
+# Room for every stay at its longest ("a city of 100 characters: 365: HB, "), and no more.
+ITINERARY_MAX_LENGTH = limits.MAX_STAYS * (limits.CITY_MAX_LENGTH + len(": 365: HB, "))
 
 
 # The primary keys of every table are 64-bit integers; SQLite cannot even compare a larger number.
@@ -32,13 +34,18 @@ def _field_error(check: Callable[..., None], **arguments) -> None:
 
 
 class ItineraryField(forms.CharField):
-    """An itinerary typed as "Sevilla:3, Granada:2": each city and its nights, in order."""
+    """An itinerary typed as "Sevilla:3, Granada:2:HB": each city, its nights and optionally its meal plan."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Itinerary"))
         kwargs.setdefault("max_length", ITINERARY_MAX_LENGTH)
         kwargs.setdefault(
-            "help_text", _('Each city and its nights, in order, separated by commas: "Sevilla:3, Granada:2".')
+            "help_text",
+            _(
+                'Each city and its nights, in order, separated by commas: "Sevilla:3, Granada:2". '
+                'A meal plan code after the nights gives that stay its own plan: "Granada:2:HB" '
+                "(RO, BB, HB, FB or AI)."
+            ),
         )
         super().__init__(**kwargs)
 
@@ -56,7 +63,13 @@ class ItineraryField(forms.CharField):
                     _("Write each stay as City:nights, for example Sevilla:3 (not “%(part)s”)."),
                     params={"part": part.strip()},
                 )
-            stays.append(StayInput(city=match["city"].strip(), nights=int(match["nights"])))
+            meal_plan = (match["meal_plan"] or "").strip().upper()
+            if match["meal_plan"] is not None and meal_plan not in MealPlan.values:
+                raise forms.ValidationError(
+                    _("“%(code)s” is not a meal plan code (in “%(part)s”): write RO, BB, HB, FB or AI."),
+                    params={"code": match["meal_plan"].strip(), "part": part.strip()},
+                )
+            stays.append(StayInput(city=match["city"].strip(), nights=int(match["nights"]), meal_plan=meal_plan))
         _field_error(limits.stays_check, stays=stays)
         return stays
 

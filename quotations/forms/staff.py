@@ -11,11 +11,11 @@ from accounts.models import Role, User
 from quotations.forms.fields import (
     BidDeadlineField,
     DateInput,
-    ItineraryField,
     ModelMultipleChoiceField,
     TravelDateField,
     ValidUntilField,
 )
+from quotations.forms.itinerary import ItineraryForm
 from quotations.models import Client, ExtraKind, Hotel, MealPlan, Quotation, QuotationStatus
 from quotations.selectors import hotel_list_invitable
 from quotations.services import RoomMix
@@ -35,7 +35,7 @@ def _count(label):
     )
 
 
-class QuotationCreateForm(forms.Form):
+class QuotationCreateForm(ItineraryForm):
     client = forms.ModelChoiceField(
         label=_("Client"), queryset=Client.objects.order_by("name"), widget=forms.Select(attrs=SELECT)
     )
@@ -49,7 +49,6 @@ class QuotationCreateForm(forms.Form):
     doubles = _count(_("Double rooms"))
     twins = _count(_("Twin rooms"))
     triples = _count(_("Triple rooms"))
-    stays = ItineraryField(widget=forms.TextInput(attrs={**TEXT, "placeholder": "Sevilla:3, Granada:2"}))
     meal_plan = forms.ChoiceField(
         label=_("Meal plan"),
         choices=MealPlan.choices,

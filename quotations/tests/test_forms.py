@@ -80,6 +80,28 @@ def test_itinerary_field_refuses_what_the_stay_table_cannot_hold(text, message):
     assert raised.value.messages[0].startswith(message)
 
 
+def test_itinerary_field_reads_an_optional_meal_plan_code_after_the_nights():
+    assert ItineraryField().clean("Sevilla:3:HB, Granada: 2 : fb, Córdoba:1") == [
+        StayInput(city="Sevilla", nights=3, meal_plan="HB"),
+        StayInput(city="Granada", nights=2, meal_plan="FB"),
+        StayInput(city="Córdoba", nights=1, meal_plan=""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Sevilla:3:XX", "“XX” is not a meal plan code (in “Sevilla:3:XX”): write RO, BB, HB, FB or AI."),
+        ("Sevilla:3:", "“” is not a meal plan code (in “Sevilla:3:”): write RO, BB, HB, FB or AI."),
+        ("Sevilla:3:HB:FB", "Write each stay as City:nights, for example Sevilla:3 (not “Sevilla:3:HB:FB”)."),
+    ],
+)
+def test_itinerary_field_refuses_a_meal_plan_code_it_does_not_know(text, message):
+    with pytest.raises(forms.ValidationError) as raised:
+        ItineraryField().clean(text)
+    assert raised.value.messages == [message]
+
+
 def test_itinerary_field_takes_a_city_of_exactly_the_column_length():
     assert ItineraryField().clean("S" * 100 + ":365") == [StayInput(city="S" * 100, nights=365)]
 
@@ -215,8 +237,24 @@ def test_free_text_for_text_columns_has_a_bound(field):
 
 
 def test_the_itinerary_fits_the_stay_table():
-    assert 30 * (100 + len(": 365, ")) == ITINERARY_MAX_LENGTH
+    assert 30 * (100 + len(": 365: HB, ")) == ITINERARY_MAX_LENGTH
     assert _column(QuotationStay, "city").max_length == 100
+
+
+def test_every_stay_row_fits_the_stay_table():
+    form = QuotationCreateForm()
+    rows = [name for name in form.fields if name.startswith("stay_")]
+    assert len(rows) == 3 * 6
+    for number in range(1, 7):
+        assert form.fields[f"stay_{number}_city"].max_length == _column(QuotationStay, "city").max_length
+        assert (form.fields[f"stay_{number}_nights"].min_value, form.fields[f"stay_{number}_nights"].max_value) == (
+            1,
+            365,
+        )
+        assert [value for value, _label in form.fields[f"stay_{number}_meal_plan"].choices] == [
+            "",
+            *[value for value, _label in _column(QuotationStay, "meal_plan").choices],
+        ]
 
 
 def _decimal_fits(field: forms.DecimalField, column: models.DecimalField) -> bool:

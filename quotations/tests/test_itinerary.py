@@ -151,7 +151,9 @@ def test_a_stay_meal_plan_not_in_the_list_is_refused_and_writes_nothing(meal_pla
 # --- each stay's meal plan where the trip is shown ----------------------------------------------
 
 STAY_ROW = re.compile(
-    r'<tr>\s*<td>(?P<city>[^<]*)</td>(?:(?!</tr>).)*?<td data-meal-plan="(?P<code>\w+)">(?P<label>[^<]*)</td>', re.S
+    r"<tr>\s*<td[^>]*>(?P<city>[^<]*)</td>(?:(?!</tr>).)*?"
+    r'<td data-meal-plan="(?P<code>\w+)"[^>]*>(?P<label>[^<]*)</td>',
+    re.S,
 )
 
 
@@ -256,3 +258,133 @@ def test_the_invitation_email_names_the_meal_plan_of_the_hotels_own_nights(andal
     assert "Régimen: Alojamiento y desayuno\n" in granada.body_text
     assert "Half board</td>" in seville.body_html
     assert [(stay["nights"], stay["meal_plan"]) for stay in seville.context["stays"]] == [(2, "Half board")]
+
+
+# --- the create page: rows with suggestions and a meal plan each, or the text ---------------------
+
+
+def _create_post(http, **fields):
+    data = {
+        "client": ClientFactory().pk,
+        "group_name": "Andalucía 2027",
+        "arrival": ARRIVAL.isoformat(),
+        "departure": (ARRIVAL + datetime.timedelta(days=3)).isoformat(),
+        "pax": "10",
+        "singles": "0",
+        "doubles": "5",
+        "twins": "0",
+        "triples": "0",
+        "meal_plan": "BB",
+        "currency": "EUR",
+        "margin_percent": "15",
+        **fields,
+    }
+    return http.post(reverse("staff:quotation_create"), data)
+
+
+def _nothing_written():
+    return (Quotation.objects.count(), QuotationStay.objects.count(), QuotationLog.objects.count()) == (0, 0, 0)
+
+
+@pytest.fixture
+def staff_http(db):
+    HotelFactory(city="Sevilla")
+    HotelFactory(city="Granada")
+    HotelFactory(city="Córdoba")
+    HotelFactory(city="Ávila", is_active=False)
+    return _http(StaffFactory(language="en"))
+
+
+def test_the_create_page_suggests_the_active_hotels_cities_in_six_rows(staff_http):
+    page = staff_http.get(reverse("staff:quotation_create"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    datalist = re.search(r'<datalist id="hotel-cities">(.*?)</datalist>', html, re.S)[1]
+    assert re.findall(r'<option value="([^"]*)">', datalist) == ["Córdoba", "Granada", "Sevilla"]
+    assert html.count('data-testid="stay-row"') == 6
+    assert html.count('list="hotel-cities"') == 6
+    assert re.findall(r'<option value="([A-Z]*)"[^>]*>As the quotation</option>', html) == [""] * 6
+    assert "<script>" not in html and " style=" not in html
+
+
+def test_rows_create_the_stays_with_the_hotels_spelling_and_their_own_meal_plans(staff_http):
+    response = _create_post(
+        staff_http,
+        stay_1_city="sevilla",
+        stay_1_nights="2",
+        stay_1_meal_plan="HB",
+        stay_2_city="GRANADA ",
+        stay_2_nights="1",
+        stay_3_meal_plan="FB",  # a meal plan on an empty row is no stay
+    )
+    quotation = Quotation.objects.get()
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("staff:quotation", kwargs={"pk": quotation.pk}),
+    )
+    assert _stays(quotation) == [("Sevilla", 2, "HB"), ("Granada", 1, "")]
+
+
+def test_the_typed_itinerary_takes_an_optional_meal_plan_code_per_stay(staff_http):
+    response = _create_post(staff_http, stays="córdoba:2:hb, Toledo: 1")
+    quotation = Quotation.objects.get()
+    assert response.status_code == 302
+    assert _stays(quotation) == [("Córdoba", 2, "HB"), ("Toledo", 1, "")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"stays": "Sevilla:3", "stay_1_city": "Sevilla", "stay_1_nights": "3"},
+            "stays",
+            "Fill in the rows or type the itinerary, not both.",
+        ),
+        ({}, "stays", "Every stay needs a city and at least one night."),
+        ({"stay_2_city": "Sevilla"}, "stay_2_nights", "Every stay needs a city and at least one night."),
+        ({"stay_1_nights": "3"}, "stay_1_city", "Every stay needs a city and at least one night."),
+        (
+            {"stay_1_city": "Sevilla", "stay_1_nights": "3", "stay_1_meal_plan": "XX"},
+            "stay_1_meal_plan",
+            "Select a valid choice. XX is not one of the available choices.",
+        ),
+        (
+            {"stay_1_city": "Sevilla", "stay_1_nights": "0"},
+            "stay_1_nights",
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        (
+            {"stays": "Sevilla:3:XX"},
+            "stays",
+            "“XX” is not a meal plan code (in “Sevilla:3:XX”): write RO, BB, HB, FB or AI.",
+        ),
+        (
+            {"stay_1_city": "Sevilla", "stay_1_nights": "2"},
+            "stays",
+            "The stays add up to 2 nights but the trip has 3.",
+        ),
+        (
+            {"stay_1_city": "S" * 101, "stay_1_nights": "3"},
+            "stay_1_city",
+            "Ensure this value has at most 100 characters (it has 101).",
+        ),
+    ],
+    ids=[
+        "both",
+        "neither",
+        "no nights",
+        "no city",
+        "unknown plan",
+        "zero nights",
+        "unknown code",
+        "nights short",
+        "long city",
+    ],
+)
+def test_a_bad_itinerary_is_shown_on_its_field_and_writes_nothing(staff_http, fields, field, message):
+    response = _create_post(staff_http, **fields)
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    assert message.replace("“", "&ldquo;") in response.content.decode() or message in response.content.decode()
+    assert _nothing_written()
+    assert EmailMessage.objects.count() == 0
