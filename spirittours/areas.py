@@ -1,7 +1,8 @@
 """Parts of the site, declared by each app in its `areas.py` as `AREAS`.
 
 An area is a URL prefix with its own namespace, served to one role (the
-`role` value of the logged-in user: "staff", "client", "hotel"). The project's
+`role` value of the logged-in user: "staff", "client", "hotel") or to several
+(the account pages every role has). The project's
 URLs mount every discovered area; the role home page sends each person to the
 one area of their role that names a `home`; the navigation bar shows every
 entry of every area of the viewer's role, so an app adds pages and menu items
@@ -41,6 +42,7 @@ class NavEntry:
 class Area:
     """A part of the site: URL `prefix` ("staff/"), `namespace`, the `role` it serves.
 
+    `role` is one role, or a tuple of roles for a part several roles share.
     `home` is the URL name the role home page sends the role to; at most one
     area per role names one. `urlpatterns` are mounted under `prefix` in
     `namespace`.
@@ -48,10 +50,14 @@ class Area:
 
     namespace: str
     prefix: str
-    role: str
+    role: str | tuple[str, ...]
     urlpatterns: Sequence[URLPattern | URLResolver]
     home: str | None = None
     nav: tuple[NavEntry, ...] = field(default=())
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.role if isinstance(self.role, tuple) else (self.role,)
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,12 @@ def _areas_check(areas: list[Area]) -> None:
         seen[area.namespace] = area
         if area.home is None:
             continue
-        if area.role in homes:
-            raise ImproperlyConfigured(
-                f"Areas {homes[area.role].namespace!r} and {area.namespace!r} both name a home for role {area.role!r}."
-            )
-        homes[area.role] = area
+        for role in area.roles:
+            if role in homes:
+                raise ImproperlyConfigured(
+                    f"Areas {homes[role].namespace!r} and {area.namespace!r} both name a home for role {role!r}."
+                )
+            homes[role] = area
 
 
 def area_include(area: Area) -> URLResolver:
@@ -109,7 +116,7 @@ def home_url_name_for(user: Any) -> str | None:
     role = role_of(user)
     if role is None:
         return None
-    return next((area.home for area in areas_discover() if area.role == role and area.home), None)
+    return next((area.home for area in areas_discover() if role in area.roles and area.home), None)
 
 
 def nav_links_for(user: Any, *, current: str | None) -> list[NavLink]:
@@ -117,7 +124,7 @@ def nav_links_for(user: Any, *, current: str | None) -> list[NavLink]:
     role = role_of(user)
     if role is None:
         return []
-    entries = [entry for area in areas_discover() if area.role == role for entry in area.nav]
+    entries = [entry for area in areas_discover() if role in area.roles for entry in area.nav]
     entries.sort(key=lambda entry: entry.order)  # stable: ties keep discovery order
     return [
         NavLink(

@@ -262,6 +262,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links work this long, once (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# The outbox's entry point, for accounts (which may not import notifications): password reset emails.
+ACCOUNTS_EMAIL_QUEUE = "notifications.services.email_queue"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -30,7 +30,7 @@ def _view(request):
     raise AssertionError("never called")
 
 
-def _fake(namespace: str, role: str, nav: tuple[NavEntry, ...] = (), home: str | None = None) -> Area:
+def _fake(namespace: str, role: str | tuple[str, ...], nav: tuple[NavEntry, ...] = (), home: str | None = None) -> Area:
     return Area(namespace=namespace, prefix=f"{namespace}/", role=role, urlpatterns=[], home=home, nav=nav)
 
 
@@ -41,6 +41,7 @@ def test_the_site_declares_the_staff_client_and_portal_areas():
     found = {(a.namespace, a.prefix, a.role, a.home) for a in areas_discover()}
 
     assert found == {
+        ("account", "accounts/", ("staff", "client", "hotel"), None),
         ("staff", "staff/", "staff", "staff:home"),
         ("client", "client/", "client", "client:home"),
         ("portal", "portal/", "hotel", "portal:home"),
@@ -147,6 +148,12 @@ def test_anonymous_and_inactive_users_get_no_navigation():
 # --- Navigation of the real site, rendered, in both languages --------------------
 
 
+def _your_account(language: str) -> tuple[str, str, bool, bool]:
+    """The account area's entry, last for every role."""
+    with translation.override(language):
+        return (translation.gettext("Your account"), "/accounts/profile/", False, False)
+
+
 def _navbar(user, url: str, language: str) -> list[tuple[str, str, bool, bool]]:
     http = HttpClient()
     http.force_login(user)
@@ -173,23 +180,25 @@ def test_staff_navigation(language, quotations, new_quotation, back_office):
         (quotations, "/staff/", True, True),
         (new_quotation, "/staff/quotations/new/", False, False),
         (back_office, "/admin/", False, False),
+        _your_account(language),
     ]
     assert _navbar(without_admin, "/staff/quotations/new/", language) == [
         (quotations, "/staff/", False, False),
         (new_quotation, "/staff/quotations/new/", True, True),
+        _your_account(language),
     ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("language", "label"), [("es", "Sus cotizaciones"), ("en", "Your quotes")])
 def test_client_navigation(language, label):
-    assert _navbar(_user("client"), "/client/", language) == [(label, "/client/", True, True)]
+    assert _navbar(_user("client"), "/client/", language) == [(label, "/client/", True, True), _your_account(language)]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("language", "label"), [("es", "Invitaciones"), ("en", "Invitations")])
 def test_hotel_navigation(language, label):
-    assert _navbar(_user("hotel"), "/portal/", language) == [(label, "/portal/", True, True)]
+    assert _navbar(_user("hotel"), "/portal/", language) == [(label, "/portal/", True, True), _your_account(language)]
 
 
 @pytest.mark.django_db
@@ -210,3 +219,20 @@ def test_labels_translate_per_request():
 
     assert spanish == ["Cotizaciones", "Nueva cotización", "Gestión interna"]
     assert english == ["Quotations", "New quotation", "Back office"]
+
+
+@pytest.mark.django_db
+def test_an_area_may_serve_several_roles(fake_areas):
+    shared = _fake("account", ("staff", "client"), nav=(NavEntry("Your account", "login"),))
+    fake_areas(shared, _fake("staff", "staff", nav=(NavEntry("Quotations", "staff:home"),)))
+
+    assert [link.label for link in nav_links_for(_user("staff"), current=None)] == ["Your account", "Quotations"]
+    assert [link.label for link in nav_links_for(_user("client"), current=None)] == ["Your account"]
+    assert nav_links_for(_user("hotel"), current=None) == []
+
+
+def test_an_area_of_several_roles_naming_a_home_clashes_with_each_roles_home():
+    shared = _fake("account", ("client", "hotel"), home="account:profile")
+
+    with pytest.raises(ImproperlyConfigured, match="'portal' and 'account' both name a home for role 'hotel'"):
+        areas._areas_check([_fake("portal", "hotel", home="portal:home"), shared])
