@@ -119,3 +119,21 @@ def test_the_staff_create_form_passes_the_free_places(db):
     http.force_login(StaffFactory())
     page = http.get(reverse("staff:quotation_create")).content.decode()
     assert 'name="free_place_every"' in page
+
+
+def test_pricing_from_the_staff_page_announces_the_total_formatted_like_every_amount(bidding_round):
+    # Given bidding closed
+    r = bidding_round
+    r.close()
+    http = HttpClient()
+    http.force_login(r.staff)
+
+    # When staff price the quote (the page in Spanish)
+    response = http.post(
+        reverse("staff:price", kwargs={"pk": r.quotation.pk}), {"margin_percent": "17.35"}, follow=True
+    )
+
+    # Then the message gives the group's total, as the page writes every amount
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert "6.020,00\xa0€" in message
+    assert "301" not in message

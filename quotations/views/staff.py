@@ -55,6 +55,7 @@ from quotations.services import (
 from quotations.views.confirm import Confirmation, confirmation_render
 from quotations.workflow import Action, action_allowed, actions_allowed
 from spirittours.access import staff_required
+from spirittours.templatetags.figures import money_format
 from spirittours.web import action_submit, form_add_domain_error, form_submit
 
 PAGE_SIZE = 25
@@ -325,8 +326,8 @@ def staff_price(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail(request, quotation, status=400, price_form=form)
     messages.success(
         request,
-        _("Quote priced at %(price)s %(currency)s per person.")
-        % {"price": priced[0].price_per_person, "currency": priced[0].currency},
+        _("Quote priced at %(total)s for the group.")
+        % {"total": money_format(priced[0].price_total, priced[0].currency)},
     )
     return done
 
