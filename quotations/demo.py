@@ -276,7 +276,10 @@ def _trip_build(
         departure=arrival + datetime.timedelta(days=sum(nights for _city, nights in plan.stays)),
         pax=plan.pax,
         rooms=plan.rooms,
-        stays=[StayInput(city=city, nights=nights) for city, nights in plan.stays],
+        stays=[
+            StayInput(city=city, nights=nights, meal_plan=plan.stay_meal_plans.get(city, ""))
+            for city, nights in plan.stays
+        ],
         meal_plan=plan.meal_plan,
         margin_percent=plan.margin_percent,
         notes=plan.notes,

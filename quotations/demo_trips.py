@@ -27,6 +27,8 @@ class TripPlan:
     rooms: RoomMix
     path: tuple[str, ...]
     meal_plan: str = MealPlan.BED_AND_BREAKFAST
+    # A city's own meal plan where it differs from the trip's.
+    stay_meal_plans: dict[str, str] = field(default_factory=dict)
     margin_percent: Decimal = Decimal("15.00")
     # Multiplies every hotel's base rates: high season costs more.
     season: Decimal = Decimal("1.00")
@@ -201,6 +203,8 @@ TRIPS = (
         rooms=RoomMix(singles=2, doubles=14, twins=3),
         path=SENT,
         meal_plan=MealPlan.HALF_BOARD,
+        # Free evenings in Madrid: breakfast only there.
+        stay_meal_plans={"Madrid": MealPlan.BED_AND_BREAKFAST},
     ),
     TripPlan(
         client="Viajes Peregrinos del Bajío",

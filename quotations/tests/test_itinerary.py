@@ -3,10 +3,12 @@
 import datetime
 import re
 from decimal import Decimal
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -388,3 +390,19 @@ def test_a_bad_itinerary_is_shown_on_its_field_and_writes_nothing(staff_http, fi
     assert message.replace("“", "&ldquo;") in response.content.decode() or message in response.content.decode()
     assert _nothing_written()
     assert EmailMessage.objects.count() == 0
+
+
+# --- the demo --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_trip_with_breakfast_only_in_madrid(settings):
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    trip = Quotation.objects.get(group_name="Tierra de santos: Madrid, Granada y Sevilla")
+    assert (trip.meal_plan, _stays(trip)) == (
+        "HB",
+        [("Madrid", 2, "BB"), ("Granada", 2, ""), ("Sevilla", 3, "")],
+    )
+    assert QuotationStay.objects.exclude(meal_plan="").count() == 1
