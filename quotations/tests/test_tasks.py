@@ -11,6 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from notifications.models import EmailMessage, EmailStatus
 from notifications.tasks import STUCK_AFTER, email_sweep_stuck
+from quotations.errors import QuotationError
 from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make, quotation_sent
 from quotations.models import Quotation, QuotationLog, QuotationStatus
 from quotations.services import (
@@ -255,6 +256,25 @@ def test_no_hotel_activity_no_digest():
     _quotation, ((first, first_member), _second) = _bidding()
     invitation_mark_viewed(invitation=first, by=first_member)
 
+    assert quotations_hotel_activity_digests() == 0
+    assert _digests() == []
+
+
+@pytest.mark.django_db
+def test_a_refused_hotel_verb_makes_no_digest():
+    # Given a deadline that has passed
+    quotation, ((first, first_member), (second, second_member)) = _bidding()
+    Quotation.objects.filter(pk=quotation.pk).update(bid_deadline=timezone.now() - datetime.timedelta(minutes=1))
+    first.refresh_from_db()
+    second.refresh_from_db()
+
+    # When a hotel still tries to bid, and another to decline
+    with pytest.raises(QuotationError):
+        _bid(first, first_member)
+    with pytest.raises(QuotationError):
+        invitation_decline(invitation=second, reason="Tarde", by=second_member)
+
+    # Then there is nothing to report
     assert quotations_hotel_activity_digests() == 0
     assert _digests() == []
 
