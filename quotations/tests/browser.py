@@ -6,6 +6,9 @@ context, and keep screenshots as test artifacts under test-artifacts/e2e/.
 Every page opened through `open_page` or `login` records its console messages and
 uncaught errors; each browser test ends with `assert csp_violations(browser) == []`,
 so a page that trips the Content-Security-Policy fails the test that showed it.
+
+With SCREENSHOTS_DIR set (`make screenshots` sets docs/screenshots), `shot(..., docs=True)`
+also writes the visible viewport there, small enough to keep in the repository.
 """
 
 import os
@@ -35,9 +38,13 @@ def _watch(browser, page) -> None:
     page.on("pageerror", lambda error: log.append(f"{page.url} uncaught: {error}"))
 
 
-def open_page(browser):
-    """A page in a fresh context whose console (and its popups') is recorded."""
-    context = browser.new_context(locale="en-GB")
+def open_page(browser, *, locale: str = "en-GB", viewport: dict[str, int] | None = None):
+    """A page in a fresh context whose console (and its popups') is recorded.
+
+    `locale` is the browser's language (the pages follow its Accept-Language), `viewport`
+    its size, e.g. {"width": 390, "height": 844}.
+    """
+    context = browser.new_context(locale=locale, **({"viewport": viewport} if viewport else {}))
     context.on("page", lambda popup: _watch(browser, popup))
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -53,19 +60,45 @@ def csp_violations(browser) -> list[str]:
     return [line for line in console_messages(browser) if any(marker in line for marker in CSP_MARKERS)]
 
 
-def login(browser, base_url: str, email: str):
-    page = open_page(browser)
+def login(browser, base_url: str, email: str, *, password: str = PASSWORD, **page_options):
+    """Log `email` in on a fresh page; `page_options` are open_page's (locale, viewport)."""
+    page = open_page(browser, **page_options)
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("form button[type=submit]:not([name=language])")
     page.wait_for_load_state()
     return page
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, docs: bool = False) -> None:
+    """The whole page into test-artifacts/e2e/<name>.png; with `docs` and SCREENSHOTS_DIR
+    set, also the viewport into that folder (the documentation's screenshots)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if docs and folder:
+        target = ROOT / folder
+        target.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target / f"{name}.png"), animations="disabled", caret="hide")
+
+
+# Everything wider than the window, for a failure message: the page scrolls sideways.
+WIDER_THAN_WINDOW = """() => {
+    const width = window.innerWidth;
+    return [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+        .filter((el) => !el.parentElement.closest(".table-responsive"))
+        .slice(0, 10)
+        .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`
+            + ` right=${Math.round(el.getBoundingClientRect().right)}`);
+}"""
+
+
+def horizontal_overflow(page) -> dict:
+    """How far the document is wider than the window (0 when it fits), and what sticks out."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    return {"overflow": max(0, widths[0] - widths[1]), "wider": page.evaluate(WIDER_THAN_WINDOW)}
 
 
 class DaphneServer:

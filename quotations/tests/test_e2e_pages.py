@@ -1,0 +1,199 @@
+"""Every page, as the user who reaches it, at desktop and phone width, in Spanish and English.
+
+Served by daphne (so the live rooms connect), each page must answer as expected, carry
+the page's language, trip no Content-Security-Policy directive and, for the hotel portal,
+the client pages and the login, fit the window: no sideways scrolling on a phone. Each
+page is photographed into test-artifacts/e2e/; `make screenshots` also keeps the visible
+part in docs/screenshots/<page>-<language>-<size>.png.
+
+A new page joins by one entry in PAGES (and, if it needs data or a user of its own, a
+line in the `world` fixture); nothing else here changes.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from accounts.factories import StaffFactory
+from accounts.models import User
+from quotations.factories import bid_lines_full, quotation_make
+from quotations.models import QuotationStatus
+from quotations.services import (
+    RoomMix,
+    bid_submit,
+    message_post,
+    quotation_close_bidding,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_send,
+)
+from quotations.tests.browser import csp_violations, horizontal_overflow, login, open_page, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+LOCALES = {"en": "en-GB", "es": "es-ES"}
+LIVE = "[data-room=indicator][data-state=live]"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the site as one of the world's users reaches it.
+
+    name     the screenshot's name: <name>-<language>-<size>.png
+    who      a key of `world.users`, or None for a visitor who is not logged in
+    path     the URL path, from the world
+    status   the HTTP status the page answers with
+    ready    a selector to wait for before looking (e.g. the live room connected)
+    fits     the page may not scroll sideways, at either size
+    focus    a selector scrolled into view before the screenshot (what the page is for)
+    """
+
+    name: str
+    who: str | None
+    path: Callable[[SimpleNamespace], str]
+    status: int = 200
+    ready: str | None = None
+    fits: bool = True
+    focus: str | None = None
+
+
+PAGES = [
+    Page("login", None, lambda w: "/accounts/login/"),
+    Page("staff-list", "staff", lambda w: "/staff/"),
+    Page("staff-create", "staff", lambda w: "/staff/quotations/new/"),
+    # The priced quotation's cost tables are wider than a phone.
+    Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE, fits=False),
+    Page(
+        "staff-quotation-bidding",
+        "staff",
+        lambda w: f"/staff/quotations/{w.bidding.pk}/",
+        ready=LIVE,
+        focus="[data-testid=bid-comparison]",
+    ),
+    Page("portal-list", "hotel", lambda w: "/portal/"),
+    Page(
+        "portal-invitation",
+        "hotel",
+        lambda w: f"/portal/i/{w.open_invitation.token}/",
+        ready=LIVE,
+        focus="[data-testid=bid-form]",
+    ),
+    Page("portal-invitation-closed", "hotel", lambda w: f"/portal/i/{w.closed_invitation.token}/", ready=LIVE),
+    Page("client-list", "client", lambda w: "/client/"),
+    Page("client-quotation", "client", lambda w: f"/client/quotations/{w.sent.pk}/", ready=LIVE),
+    Page("admin-index", "director", lambda w: "/admin/", fits=False),
+]
+
+
+@pytest.fixture
+def world(daphne_server, bidding_round):
+    """The bidding round (five hotels bid, still open) and a second quotation of the same
+    client, bid by two of its hotels, priced and sent; a few messages in both rooms."""
+    r = bidding_round
+    today = timezone.localdate()
+    director = StaffFactory(full_name="Dirección General", is_superuser=True, staff_level=10)
+    sent = quotation_make(
+        client=r.client,
+        owner=r.staff,
+        group_name="Peregrinación a Santiago de Compostela",
+        nights=(("Sevilla", 2),),
+        pax=30,
+        rooms=RoomMix(singles=2, doubles=14),
+        margin_percent=Decimal("15.00"),
+    )
+    invitations = quotation_invite_hotels(
+        quotation=sent,
+        hotels=[r.hotels["aurora"], r.hotels["boreal"]],
+        by=r.staff,
+        bid_deadline=timezone.now() + datetime.timedelta(days=2),
+    )
+    for invitation, rates in zip(
+        invitations, ({"single": "79.50", "double": "94.00"}, {"single": "88.00", "double": "101.00"}), strict=True
+    ):
+        hotel = invitation.hotel
+        bid_submit(
+            invitation=invitation,
+            lines=bid_lines_full(quotation=sent, hotel=hotel, rates={**rates, "twin": "1", "triple": "1"}),
+            currency=hotel.currency,
+            valid_until=today + datetime.timedelta(days=30),
+            by=hotel.members.get(),
+        )
+    quotation_close_bidding(quotation=sent, by=r.staff)
+    quotation_price(quotation=sent, by=r.staff)
+    sent = quotation_send(quotation=sent, valid_until=today + datetime.timedelta(days=14), by=r.staff)
+    assert sent.status == QuotationStatus.SENT
+    message_post(
+        quotation=r.quotation,
+        author=r.staff,
+        body="El grupo llega en autocar: ¿disponen de aparcamiento cerca del hotel?",
+        audience="hotels",
+    )
+    message_post(
+        quotation=r.quotation,
+        author=r.users["aurora"],
+        body="Sí, a 200 m, con reserva previa.",
+        audience="staff",
+    )
+    message_post(
+        quotation=sent,
+        author=r.contact,
+        body="¿Podemos añadir una misa en la catedral el segundo día?",
+        audience="staff",
+    )
+    return SimpleNamespace(
+        base=daphne_server.url,
+        bidding=r.quotation,
+        sent=sent,
+        open_invitation=r.invitations["aurora"],
+        closed_invitation=invitations[0],
+        users={"staff": r.staff, "director": director, "hotel": r.users["aurora"], "client": r.contact},
+    )
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("language", list(LOCALES))
+def test_every_page_as_its_user(world, browser, language, size):
+    # given: every user reads the site in this run's language (set at login), at this size
+    User.objects.filter(pk__in=[user.pk for user in world.users.values()]).update(language=language)
+    options = {"locale": LOCALES[language], "viewport": SIZES[size]}
+    tabs = {}
+
+    def tab_for(who):
+        if who not in tabs:
+            tabs[who] = (
+                open_page(browser, **options)
+                if who is None
+                else login(browser, world.base, world.users[who].email, **options)
+            )
+        return tabs[who]
+
+    problems = []
+    for page in PAGES:
+        # when: the user opens the page
+        tab = tab_for(page.who)
+        response = tab.goto(f"{world.base}{page.path(world)}")
+        if page.ready:
+            tab.locator(page.ready).first.wait_for()
+
+        # then: it answers, in the visitor's language, and fits the window where it must
+        if response.status != page.status:
+            problems.append((page.name, "status", response.status))
+        if tab.evaluate("() => document.documentElement.lang") != language:
+            problems.append((page.name, "lang", tab.evaluate("() => document.documentElement.lang")))
+        if page.fits:
+            overflow = horizontal_overflow(tab)
+            if overflow["overflow"]:
+                problems.append((page.name, "scrolls sideways", overflow))
+        if page.focus:
+            tab.locator(page.focus).first.scroll_into_view_if_needed()
+        shot(tab, f"{page.name}-{language}-{size}", docs=True)
+
+    assert problems == []
+    # and no page tripped the Content-Security-Policy
+    assert csp_violations(browser) == []
