@@ -35,6 +35,22 @@ staff_urlpatterns = [
     path("quotations/<int:pk>/price/preview/", staff.staff_price_preview, name="price_preview"),
     path("quotations/<int:pk>/send/", staff.staff_send, name="send"),
     path("quotations/<int:pk>/preview/", staff.staff_client_preview, name="client_preview"),
+    path(
+        "quotations/<int:pk>/invitations/<int:invitation_id>/resend/",
+        staff.staff_invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "quotations/<int:pk>/invitations/<int:invitation_id>/remind/",
+        staff.staff_invitation_remind,
+        name="invitation_remind",
+    ),
+    path(
+        "quotations/<int:pk>/invitations/<int:invitation_id>/withdraw/",
+        staff.staff_invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("quotations/<int:pk>/invitations/<int:invitation_id>/bid/", staff.staff_invitation_bid, name="invitation_bid"),
     path("quotations/<int:pk>/cancel/", staff.staff_cancel, name="cancel"),
     path("quotations/<int:pk>/messages/", staff.staff_message, name="message"),
 ]

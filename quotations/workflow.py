@@ -35,6 +35,8 @@ class Action(StrEnum):
     CLOSE_BIDDING = "close_bidding"
     EXTEND_DEADLINE = "extend_deadline"
     WITHDRAW_HOTEL = "withdraw_hotel"
+    RESEND_INVITATION = "resend_invitation"
+    REMIND_HOTEL = "remind_hotel"
     EDIT_TERMS = "edit_terms"
     EDIT_DETAILS = "edit_details"
     EDIT_EXTRAS = "edit_extras"
@@ -110,6 +112,23 @@ ACTIONS: dict[Action, ActionRule] = {
             None,
             gettext_lazy("Take out of the bidding"),
             gettext_lazy("Hotels can only be taken out while bidding is open."),
+        ),
+        # Emailing a hotel its link again, or reminding it of the deadline, while it may still bid.
+        _rule(
+            Action.RESEND_INVITATION,
+            {STAFF},
+            {S.BIDDING},
+            None,
+            gettext_lazy("Email the invitation again"),
+            gettext_lazy("Invitations can only be sent again while bidding is open."),
+        ),
+        _rule(
+            Action.REMIND_HOTEL,
+            {STAFF},
+            {S.BIDDING},
+            None,
+            gettext_lazy("Remind of the deadline"),
+            gettext_lazy("Hotels can only be reminded while bidding is open."),
         ),
         # Before the client has seen the quote, its client and margin may still be corrected;
         # the group's name, owner and notes while it is open.
@@ -245,3 +264,24 @@ def hotel_act_check(*, quotation: Quotation, invitation: HotelInvitation, now: d
 def hotel_may_see(*, invitation: HotelInvitation) -> bool:
     """May the hotel still see the invitation (its page, its room, its messages)?"""
     return invitation.status not in HIDDEN_FROM_HOTEL
+
+
+def hotel_staff_actions(
+    *, quotation: Quotation, invitation: HotelInvitation, now: datetime.datetime
+) -> frozenset[Action]:
+    """What staff may do on the staff page for one invited hotel.
+
+    The quotation's status decides through the table of actions; the hotel's own
+    state through the hotel rule: a hotel that declined or was taken out is not
+    emailed again, and only a hotel that may still bid and has not is reminded.
+    Staff enter a bid for a hotel exactly when the hotel itself could: `hotel_may_act`.
+    """
+    actions = set()
+    if invitation.status not in CLOSED_TO_HOTEL and action_allowed(Action.RESEND_INVITATION, quotation.status):
+        actions.add(Action.RESEND_INVITATION)
+    may_act = hotel_may_act(quotation=quotation, invitation=invitation, now=now)
+    if may_act and invitation.status != InvitationStatus.BID and action_allowed(Action.REMIND_HOTEL, quotation.status):
+        actions.add(Action.REMIND_HOTEL)
+    if invitation.status != InvitationStatus.WITHDRAWN and action_allowed(Action.WITHDRAW_HOTEL, quotation.status):
+        actions.add(Action.WITHDRAW_HOTEL)
+    return frozenset(actions)

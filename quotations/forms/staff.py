@@ -191,3 +191,11 @@ class SendForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={**TEXT, "rows": 2}))
+
+
+class WithdrawHotelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this hotel taken out?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
+    )

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from accounts.models import Role
 from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus
 from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
 from quotations.privacy.presented import Presented
@@ -45,6 +46,7 @@ class PresentedBid(Presented):
     conditions: str
     notes: str
     submitted_at: datetime.datetime
+    entered_by_team: bool  # staff entered it for the hotel (a bid received by phone or email)
     lines: tuple[PresentedBidLine, ...]
 
 
@@ -102,6 +104,7 @@ def _bid(bid: HotelBid) -> PresentedBid:
         conditions=bid.conditions,
         notes=bid.notes,
         submitted_at=bid.created_at,
+        entered_by_team=bid.submitted_by.role == Role.STAFF,
         lines=tuple(
             PresentedBidLine(
                 stay_id=line.stay_id,
@@ -127,7 +130,7 @@ def present_invitation_for_hotel(
     quotation = invitation.quotation
     own_city = invitation.hotel.city.casefold()
     stays = tuple(stay for stay in present_itinerary(quotation) if stay.city.casefold() == own_city)
-    bids = tuple(_bid(bid) for bid in invitation.bids.order_by("-revision"))
+    bids = tuple(_bid(bid) for bid in invitation.bids.select_related("submitted_by").order_by("-revision"))
     return PresentedInvitationForHotel(
         token=invitation.token,
         hotel=PresentedHotel(id=invitation.hotel_id, name=invitation.hotel.name, currency=invitation.hotel.currency),

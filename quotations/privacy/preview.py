@@ -1,4 +1,4 @@
-"""The client's view of a quotation, built for staff before it is sent ("view as client").
+"""The client's and a hotel's views, built for staff: "view as client", and a bid entered for a hotel.
 
 Exactly what `present_quotation_for_client` would give the client once the
 quote is sent: the same dataclass, the same client prices and chosen hotels,
@@ -12,9 +12,10 @@ import datetime
 from django.utils.translation import gettext as _
 
 from quotations.errors import QuotationError
-from quotations.models import Quotation, QuotationStatus
+from quotations.models import HotelInvitation, Quotation, QuotationStatus
 from quotations.privacy.access import Viewer, ViewerKind
 from quotations.privacy.clients import PresentedQuotationForClient, _chosen_hotels, _client_prices
+from quotations.privacy.hotels import PresentedInvitationForHotel, present_invitation_for_hotel
 from quotations.privacy.requirements import present_itinerary, present_requirements
 from spirittours.errors import NotVisible
 
@@ -48,3 +49,17 @@ def present_quotation_preview_for_staff(
         owner_name=quotation.owner.get_full_name(),
         owner_email=quotation.owner.email,
     )
+
+
+def present_invitation_as_hotel_for_staff(
+    *, viewer: Viewer, invitation: HotelInvitation, now: datetime.datetime
+) -> PresentedInvitationForHotel:
+    """The hotel's own view of its invitation, for staff entering a bid on its behalf.
+
+    Built by the hotel's presenter for that hotel alone, so the form staff fill
+    is the hotel's form: its stays, its room types, its own bids, nothing else.
+    """
+    if viewer.kind != ViewerKind.STAFF:
+        raise NotVisible
+    as_hotel = Viewer(kind=ViewerKind.HOTEL, hotel_ids=frozenset({invitation.hotel_id}))
+    return present_invitation_for_hotel(viewer=as_hotel, invitation=invitation, now=now)

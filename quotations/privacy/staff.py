@@ -9,7 +9,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from quotations.models import Quotation, QuotationPricing
+from django.utils import timezone
+
+from quotations.models import InvitationStatus, Quotation, QuotationPricing
 from quotations.pricing import PriceResult, cents
 from quotations.privacy.access import Viewer, ViewerKind
 from quotations.privacy.comparison import ComparisonStay, present_bid_comparison
@@ -22,6 +24,7 @@ from quotations.privacy.requirements import (
     present_requirements,
     present_room_prices,
 )
+from quotations.workflow import hotel_may_act, hotel_staff_actions
 from spirittours.errors import NotVisible
 
 
@@ -98,6 +101,11 @@ class PresentedInvitationForStaff(Presented):
     viewed_at: datetime.datetime | None
     decline_reason: str
     portal_path: str
+    # What staff may do for this hotel now (quotations.workflow.hotel_staff_actions), by action name,
+    # and whether they may enter or revise its bid for it (the hotel rule, hotel_may_act).
+    actions: frozenset[str]
+    may_bid: bool
+    has_bid: bool
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,7 @@ def present_quotation_for_staff(
         raise NotVisible
     pricing = quotation.pricings.filter(is_current=True).select_related("computed_by").first()
     invitations = quotation.invitations.select_related("hotel").order_by("hotel__name")
+    now = timezone.now()
     return PresentedQuotationForStaff(
         id=quotation.pk,
         reference=quotation.reference,
@@ -205,6 +214,9 @@ def present_quotation_for_staff(
                 viewed_at=inv.viewed_at,
                 decline_reason=inv.decline_reason,
                 portal_path=f"/portal/i/{inv.token}/",
+                actions=frozenset(str(a) for a in hotel_staff_actions(quotation=quotation, invitation=inv, now=now)),
+                may_bid=hotel_may_act(quotation=quotation, invitation=inv, now=now),
+                has_bid=inv.status == InvitationStatus.BID,
             )
             for inv in invitations
         ),

@@ -41,14 +41,15 @@ def email_quotation_created(*, quotation: Quotation) -> None:
     )
 
 
-def email_hotel_invitation(*, invitation: HotelInvitation) -> None:
+def email_hotel_invitation(*, invitation: HotelInvitation, dedupe_key: str | None = None) -> None:
+    """The invitation with its portal link; a resend names itself in `dedupe_key`."""
     email_queue(
         template="hotel_invitation",
         to_email=invitation.hotel.email,
         to_name=invitation.hotel.name,
         language=_hotel_language(invitation),
         context=email_context_hotel_invitation(invitation=invitation),
-        dedupe_key=f"hotel_invitation:invitation:{invitation.pk}",
+        dedupe_key=dedupe_key or f"hotel_invitation:invitation:{invitation.pk}",
     )
 
 
@@ -65,7 +66,8 @@ def email_quotation_approved(*, quotation: Quotation) -> None:
         )
 
 
-def email_bid_deadline_warning(*, invitation: HotelInvitation) -> None:
+def email_bid_deadline_warning(*, invitation: HotelInvitation, dedupe_key: str | None = None) -> None:
+    """The deadline warning (beat job, 24 h before); a reminder from staff names itself in `dedupe_key`."""
     email_queue(
         template="deadline_warning",
         to_email=invitation.hotel.email,
@@ -76,7 +78,7 @@ def email_bid_deadline_warning(*, invitation: HotelInvitation) -> None:
             kind="bid",
             url_path=reverse("portal:invitation", kwargs={"token": invitation.token}),
         ),
-        dedupe_key=f"deadline_warning:invitation:{invitation.pk}",
+        dedupe_key=dedupe_key or f"deadline_warning:invitation:{invitation.pk}",
     )
 
 

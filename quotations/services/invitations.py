@@ -1,4 +1,4 @@
-"""Writes on hotel invitations: inviting hotels, a hotel viewing or declining."""
+"""Writes on hotel invitations: inviting hotels, a hotel viewing or declining, staff emailing a hotel again."""
 
 import datetime
 
@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from notifications.models import EmailMessage
 from quotations.errors import QuotationError
 from quotations.events import (
     DeadlineChanged,
@@ -16,13 +17,21 @@ from quotations.events import (
     InvitationWithdrawn,
 )
 from quotations.limits import bid_deadline_check
-from quotations.models import BidStatus, Hotel, HotelInvitation, InvitationStatus, Quotation, QuotationStatus
+from quotations.models import (
+    BidStatus,
+    Hotel,
+    HotelInvitation,
+    InvitationStatus,
+    Quotation,
+    QuotationLog,
+    QuotationStatus,
+)
 from quotations.services.access import staff_require
 from quotations.services.audit import quotation_log
-from quotations.services.emails import email_hotel_invitation
+from quotations.services.emails import email_bid_deadline_warning, email_hotel_invitation
 from quotations.services.quotations import quotation_lock, quotation_transition
 from quotations.services.room import invitation_event, room_event_record
-from quotations.workflow import Action, action_check, hotel_act_check, hotel_may_see
+from quotations.workflow import CLOSED_TO_HOTEL, Action, action_check, hotel_act_check, hotel_may_see
 
 
 def invitation_user_may_act(*, invitation: HotelInvitation, user: User) -> bool:
@@ -183,5 +192,63 @@ def invitation_withdraw(*, invitation: HotelInvitation, reason: str, by: User) -
             data={"invitation": locked.pk, "reason": reason.strip(), "bids_withdrawn": withdrawn},
         )
         room_event_record(quotation=quotation, event=invitation_event(InvitationWithdrawn, locked))
+    invitation.refresh_from_db()
+    return invitation
+
+
+def _invitation_lock(invitation: HotelInvitation) -> tuple[Quotation, HotelInvitation]:
+    quotation = quotation_lock(quotation=invitation.quotation)
+    locked = HotelInvitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
+    return quotation, locked
+
+
+def invitation_resend(*, invitation: HotelInvitation, by: User) -> HotelInvitation:
+    """Email the hotel its invitation and portal link again (a lost or deleted email).
+
+    Each resend is a new email with its own dedupe key (the resend's number), so
+    asking twice sends twice; a hotel that declined or was taken out is not emailed.
+    """
+    staff_require(by)
+    with transaction.atomic():
+        quotation, locked = _invitation_lock(invitation)
+        action_check(Action.RESEND_INVITATION, quotation.status)
+        if locked.status in CLOSED_TO_HOTEL:
+            raise QuotationError(
+                _("%(hotel)s declined or was taken out of the bidding: it is not emailed again.")
+                % {"hotel": locked.hotel.name},
+                code="closed_to_hotel",
+            )
+        earlier = QuotationLog.objects.filter(quotation=quotation, action="invitation.resent")
+        number = earlier.filter(data__invitation=locked.pk).count() + 1
+        quotation_log(
+            quotation=quotation, action="invitation.resent", actor=by, data={"invitation": locked.pk, "resend": number}
+        )
+        email_hotel_invitation(invitation=locked, dedupe_key=f"hotel_invitation:invitation:{locked.pk}:resend:{number}")
+    invitation.refresh_from_db()
+    return invitation
+
+
+def invitation_remind(*, invitation: HotelInvitation, by: User) -> HotelInvitation:
+    """Remind a hotel that has not bid yet of the bid deadline; once a day at most."""
+    staff_require(by)
+    with transaction.atomic():
+        quotation, locked = _invitation_lock(invitation)
+        action_check(Action.REMIND_HOTEL, quotation.status)
+        hotel_act_check(quotation=quotation, invitation=locked, now=timezone.now())
+        if locked.status == InvitationStatus.BID:
+            raise QuotationError(_("%(hotel)s has already bid.") % {"hotel": locked.hotel.name}, code="has_bid")
+        today = timezone.localdate()
+        dedupe_key = f"deadline_warning:invitation:{locked.pk}:reminder:{today.isoformat()}"
+        if EmailMessage.objects.filter(dedupe_key=dedupe_key).exists():
+            raise QuotationError(
+                _("%(hotel)s was already reminded today.") % {"hotel": locked.hotel.name}, code="reminded_today"
+            )
+        quotation_log(
+            quotation=quotation,
+            action="invitation.reminded",
+            actor=by,
+            data={"invitation": locked.pk, "day": today.isoformat()},
+        )
+        email_bid_deadline_warning(invitation=locked, dedupe_key=dedupe_key)
     invitation.refresh_from_db()
     return invitation

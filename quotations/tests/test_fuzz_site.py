@@ -39,6 +39,7 @@ PASSWORD = "correct horse battery"  # accounts.factories.UserFactory's
 PAGES_WITHOUT_A_FORM = {
     "staff:home",
     "staff:quotation",
+    "staff:client_preview",
     "portal:home",
     "portal:invitation",
     "client:home",

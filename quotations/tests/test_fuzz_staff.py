@@ -30,7 +30,12 @@ FUZZED = {
     "staff:send",
     "staff:cancel",
     "staff:message",
+    "staff:invitation_resend",
+    "staff:invitation_remind",
+    "staff:invitation_withdraw",
+    "staff:invitation_bid",
 }
+HOTEL_ACTIONS = {name for name in FUZZED if name.startswith("staff:invitation_")}
 
 NOW = timezone.now()
 TODAY = timezone.localdate()
@@ -233,7 +238,7 @@ def test_fuzz_message(world, data):
     _post(world, "staff:message", world.bidding, data)
 
 
-@pytest.mark.parametrize("name", sorted(FUZZED - {"staff:quotation_create", "staff:extra_remove"}))
+@pytest.mark.parametrize("name", sorted(FUZZED - {"staff:quotation_create", "staff:extra_remove"} - HOTEL_ACTIONS))
 def test_a_quotation_number_out_of_range_is_not_found_and_writes_nothing(name):
     http = logged_in(StaffFactory(staff_level=10, is_superuser=True))
     method = "get" if name == "staff:price_preview" else "post"
@@ -273,3 +278,84 @@ def test_the_submissions_the_fuzz_starts_from_are_accepted(world, name, state, d
     url = reverse(name, kwargs=kwargs)
     outcome = submit_and_judge(http=world.http, send=lambda http: http.post(url, resolve(data, world.refs)))
     assert outcome == "accepted"
+
+
+# --- One invited hotel: Aurora has bid in the open round, Cenit's bid has expired ---------------------
+
+
+def _post_for_hotel(world, name, key, data):
+    r = world.round
+    url = reverse(name, kwargs={"pk": r.quotation.pk, "invitation_id": r.invitations[key].pk})
+    refs = {**world.refs, "round_sevilla": r.quotation.stays.get(city="Sevilla").pk}
+    return submit_and_judge(
+        http=world.http, send=lambda http: http.post(url, resolve(data, refs)), after=_page(r.quotation)
+    )
+
+
+HOTEL_BID = {
+    "valid_until": (TODAY + datetime.timedelta(days=25)).isoformat(),
+    "rate_{round_sevilla}_single": "80.00",
+    "rooms_{round_sevilla}_single": "2",
+    "rate_{round_sevilla}_double": "95.00",
+    "rooms_{round_sevilla}_double": "9",
+    "conditions": "Recibida por teléfono",
+    "notes": "",
+}
+
+
+@FUZZ
+@given(data=form_data({"unused": "x"}))
+def test_fuzz_invitation_resend(world, data):
+    _post_for_hotel(world, "staff:invitation_resend", "aurora", data)
+
+
+@FUZZ
+@given(data=form_data({"unused": "x"}))
+def test_fuzz_invitation_remind(world, data):
+    _post_for_hotel(world, "staff:invitation_remind", "aurora", data)
+
+
+@FUZZ
+@given(data=form_data({"reason": "Precio fuera de mercado"}))
+def test_fuzz_invitation_withdraw(world, data):
+    _post_for_hotel(world, "staff:invitation_withdraw", "boreal", data)
+
+
+@FUZZ
+@given(
+    data=form_data(
+        HOTEL_BID,
+        {
+            "valid_until": "date",
+            "rate_{round_sevilla}_single": "decimal",
+            "rate_{round_sevilla}_double": "decimal",
+            "rooms_{round_sevilla}_single": "number",
+            "rooms_{round_sevilla}_double": "number",
+        },
+    )
+)
+def test_fuzz_invitation_bid(world, data):
+    _post_for_hotel(world, "staff:invitation_bid", "aurora", data)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "data", "outcome"),
+    [
+        ("staff:invitation_resend", "aurora", {}, "accepted"),
+        ("staff:invitation_remind", "aurora", {}, "rejected"),  # Aurora has bid already
+        ("staff:invitation_withdraw", "boreal", {"reason": "Precio fuera de mercado"}, "accepted"),
+        ("staff:invitation_bid", "aurora", HOTEL_BID, "accepted"),
+    ],
+)
+def test_the_hotel_submissions_the_fuzz_starts_from(world, name, key, data, outcome):
+    assert _post_for_hotel(world, name, key, data) == outcome
+
+
+@pytest.mark.parametrize("name", sorted(HOTEL_ACTIONS))
+def test_a_hotel_action_out_of_range_or_of_another_quotation_is_not_found(world, name):
+    r = world.round
+    invitation = r.invitations["aurora"].pk
+    for pk, invitation_id in ((r.quotation.pk, 10**30), (10**30, invitation), (world.draft.pk, invitation), (0, 0)):
+        url = reverse(name, kwargs={"pk": pk, "invitation_id": invitation_id})
+        outcome = submit_and_judge(http=world.http, send=lambda http, url=url: http.post(url, {"reason": "x"}))
+        assert outcome == "rejected"

@@ -12,6 +12,8 @@ from quotations.factories import ClientFactory, HotelFactory, quotation_make
 from quotations.models import HotelInvitation, Quotation, QuotationExtra, QuotationLog, QuotationPricing
 from quotations.models import QuotationStatus as S
 from quotations.services import (
+    invitation_remind,
+    invitation_resend,
     invitation_withdraw,
     quotation_approve,
     quotation_cancel,
@@ -107,6 +109,16 @@ def _withdraw_hotel(q, staff, contact):
     return invitation_withdraw(invitation=invitation, reason="Sin respuesta", by=staff)
 
 
+def _resend_invitation(q, staff, contact):
+    invitation = HotelInvitation.objects.create(quotation=q, hotel=HotelFactory(city="Sevilla"), invited_by=staff)
+    return invitation_resend(invitation=invitation, by=staff)
+
+
+def _remind_hotel(q, staff, contact):
+    invitation = HotelInvitation.objects.create(quotation=q, hotel=HotelFactory(city="Sevilla"), invited_by=staff)
+    return invitation_remind(invitation=invitation, by=staff)
+
+
 def _price(q, staff, contact):
     # No bids: where pricing is allowed the service gets as far as finding no offer.
     try:
@@ -123,6 +135,8 @@ VERBS = {
         quotation=q, bid_deadline=timezone.now() + datetime.timedelta(days=30), by=staff
     ),
     Action.WITHDRAW_HOTEL: _withdraw_hotel,
+    Action.RESEND_INVITATION: _resend_invitation,
+    Action.REMIND_HOTEL: _remind_hotel,
     Action.EDIT_TERMS: lambda q, staff, contact: quotation_update(
         quotation=q, margin_percent=Decimal("21.50"), by=staff
     ),
@@ -206,6 +220,8 @@ EXPECTED_TARGET = {
     Action.CLOSE_BIDDING: S.QUOTED,
     Action.EXTEND_DEADLINE: S.BIDDING,
     Action.WITHDRAW_HOTEL: None,
+    Action.RESEND_INVITATION: None,
+    Action.REMIND_HOTEL: None,
     Action.EDIT_TERMS: None,
     Action.EDIT_DETAILS: None,
     Action.EDIT_EXTRAS: None,

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotations.errors import QuotationError
+from quotations.forms.portal import BidForm
 from quotations.forms.room import StaffMessageForm
 from quotations.forms.staff import (
     DEFAULT_BID_WINDOW,
@@ -27,9 +28,10 @@ from quotations.forms.staff import (
     QuotationCreateForm,
     QuotationFilterForm,
     SendForm,
+    WithdrawHotelForm,
 )
 from quotations.limits import bid_deadline_latest
-from quotations.models import InvitationStatus, QuotationExtra
+from quotations.models import HotelInvitation, InvitationStatus, QuotationExtra
 from quotations.privacy import (
     present_messages,
     present_price_preview_for_staff,
@@ -38,8 +40,13 @@ from quotations.privacy import (
     quotation_get_visible,
     quotations_visible,
 )
-from quotations.privacy.preview import present_quotation_preview_for_staff
+from quotations.privacy.preview import present_invitation_as_hotel_for_staff, present_quotation_preview_for_staff
 from quotations.services import (
+    bid_revise,
+    bid_submit,
+    invitation_remind,
+    invitation_resend,
+    invitation_withdraw,
     message_post,
     quotation_cancel,
     quotation_close_bidding,
@@ -466,3 +473,90 @@ def staff_client_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_back(pk))
     context = {"quotation": presented, "can_answer": False, "preview": True, "back": _back(pk)}
     return render(request, "quotations/staff/client_preview.html", context)
+
+
+# --- One invited hotel ----------------------------------------------------------------------
+
+
+def _invitation(request: HttpRequest, pk: int, invitation_id: int) -> tuple:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    invitations = HotelInvitation.objects.select_related("hotel")
+    invitation = get_object_or_404(invitations, pk=invitation_id, quotation=quotation)
+    return quotation, invitation
+
+
+@require_POST
+@staff_required
+def staff_invitation_resend(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    _quotation, invitation = _invitation(request, pk, invitation_id)
+    return action_submit(
+        request,
+        lambda: invitation_resend(invitation=invitation, by=request.user),
+        success=_("The invitation was emailed again to %(hotel)s.") % {"hotel": invitation.hotel.name},
+        redirect_to=_back(pk),
+    )
+
+
+@require_POST
+@staff_required
+def staff_invitation_remind(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    _quotation, invitation = _invitation(request, pk, invitation_id)
+    return action_submit(
+        request,
+        lambda: invitation_remind(invitation=invitation, by=request.user),
+        success=_("%(hotel)s was reminded of the bid deadline.") % {"hotel": invitation.hotel.name},
+        redirect_to=_back(pk),
+    )
+
+
+@require_POST
+@staff_required
+def staff_invitation_withdraw(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    _quotation, invitation = _invitation(request, pk, invitation_id)
+    form = WithdrawHotelForm(request.POST)
+    done = form_submit(
+        request,
+        form,
+        lambda data: invitation_withdraw(invitation=invitation, reason=data["reason"], by=request.user),
+        success=_("%(hotel)s was taken out of the bidding.") % {"hotel": invitation.hotel.name},
+        redirect_to=_back(pk),
+    )
+    if done is not None:
+        return done
+    for error in [*form.non_field_errors(), *form.errors.get("reason", [])]:
+        messages.error(request, f"{invitation.hotel.name}: {error}")
+    return redirect(_back(pk))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def staff_invitation_bid(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    """Staff fill the hotel's own bid form for a bid received by phone or email."""
+    quotation, invitation = _invitation(request, pk, invitation_id)
+    presented = present_invitation_as_hotel_for_staff(viewer=request.viewer, invitation=invitation, now=timezone.now())
+    if not presented.is_open:
+        messages.error(request, _("%(hotel)s can no longer bid.") % {"hotel": invitation.hotel.name})
+        return redirect(_back(pk))
+    form = BidForm(request.POST or None, invitation=presented)
+    if request.method == "POST":
+        write = bid_revise if presented.active_bid else bid_submit
+        done = form_submit(
+            request,
+            form,
+            lambda data: write(
+                invitation=invitation,
+                lines=form.lines(),
+                currency=data["currency"],
+                valid_until=data["valid_until"],
+                conditions=data["conditions"],
+                notes=data["notes"],
+                by=request.user,
+            ),
+            success=_("The bid of %(hotel)s was saved; the hotel sees it entered by our team and may revise it.")
+            % {"hotel": invitation.hotel.name},
+            redirect_to=_back(pk),
+        )
+        if done is not None:
+            return done
+    context = {"quotation": quotation, "invitation": presented, "invitation_id": invitation.pk, "bid_form": form}
+    return render(request, "quotations/staff/bid.html", context, status=400 if request.method == "POST" else 200)
