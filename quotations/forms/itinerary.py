@@ -32,8 +32,9 @@ class StayRow:
         self.meal_plan = form[f"stay_{number}_meal_plan"]
 
     @property
-    def fields(self) -> tuple[forms.BoundField, ...]:
-        return (self.city, self.nights, self.meal_plan)
+    def cells(self) -> tuple[tuple[forms.BoundField, str], ...]:
+        """Each field with its column's heading, which a phone shows above the field."""
+        return ((self.city, _("City")), (self.nights, _("Nights")), (self.meal_plan, _("Meal plan")))
 
 
 class ItineraryForm(forms.Form):
