@@ -7,7 +7,6 @@ language while logged in (`accounts.views.language_set`) stores the new choice.
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
 
 # The language a login on this request chose, for the response's cookie.
 _CHOSEN = "_preferred_language"
@@ -28,16 +27,15 @@ def language_cookie_set(response: HttpResponse, language: str) -> None:
 
 
 def language_on_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
-    """user_logged_in receiver: the rest of this request, and the cookie of its response, in the user's language.
+    """user_logged_in receiver: the response to this request sets the language cookie to the user's language.
 
-    `request` is None or a bare HttpRequest when a login happens outside a page
-    (a test client's login()); then there is no response to carry a cookie.
+    A login answers with a redirect, so the next page is the first one in that language.
+    `request` is None, or a bare HttpRequest that no middleware sees, when a login happens
+    outside a page (a test client's login()); then no cookie is set.
     """
     language = getattr(user, "language", "")
-    if request is None or language not in dict(settings.LANGUAGES):
-        return
-    translation.activate(language)
-    setattr(request, _CHOSEN, language)
+    if request is not None and language in dict(settings.LANGUAGES):
+        setattr(request, _CHOSEN, language)
 
 
 class PreferredLanguageMiddleware:

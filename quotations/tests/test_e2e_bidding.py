@@ -28,12 +28,13 @@ MARGIN = "17.35"
 
 def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     # given: staff, a client contact and three hotels in Sevilla with their users
-    staff = StaffFactory(email="lucia@spirittours.example", staff_level=8)
-    contact = ClientContactFactory(email="ignacio@parroquia.example")
+    # (all in English: the pages open in each user's language, and the figures below are written in it)
+    staff = StaffFactory(email="lucia@spirittours.example", staff_level=8, language="en")
+    contact = ClientContactFactory(email="ignacio@parroquia.example", language="en")
     ClientFactory(name="Parroquia de San Gil", contacts=[contact])
     hotel_users = {}
     for key, (name, _single, _double) in RATES.items():
-        hotel_users[key] = HotelUserFactory(email=f"reservas-{key}@hotel.example")
+        hotel_users[key] = HotelUserFactory(email=f"reservas-{key}@hotel.example", language="en")
         HotelFactory(name=name, city="Sevilla", members=[hotel_users[key]])
     base = live_server.url
     arrival = timezone.localdate() + datetime.timedelta(days=90)

@@ -90,7 +90,10 @@ def test_htmx_price_preview_works_without_eval(live_server, browser, bidding_rou
 def test_a_form_with_data_confirm_asks_before_it_submits(live_server, browser, bidding_round):
     # given: a hotel on its invitation, with an active bid
     bid = bidding_round.bids["aurora"]
-    page = login(browser, live_server.url, bidding_round.users["aurora"].email)
+    hotel_user = bidding_round.users["aurora"]
+    hotel_user.language = "en"  # the pages open in the user's language; the question below is English
+    hotel_user.save(update_fields=["language"])
+    page = login(browser, live_server.url, hotel_user.email)
     page.goto(f"{live_server.url}/portal/i/{bidding_round.invitations['aurora'].token}/")
     withdraw = page.locator("[data-testid=withdraw-form] button[type=submit]")
     questions, posts = [], []
