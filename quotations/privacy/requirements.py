@@ -100,6 +100,8 @@ def present_meal_plan(quotation: Quotation, stays: Sequence[PresentedStay]) -> L
             names.append(stay.city)
     if len(cities) <= 1:
         return MealPlan(next(iter(cities), quotation.meal_plan)).label
+    if len({stay.city for stay in stays}) == 1:  # one city twice (a hotel's nights): the plans in order
+        return format_lazy("; ".join(["{}"] * len(cities)), *(MealPlan(plan).label for plan in cities))
     parts = [format_lazy("{} ({})", MealPlan(plan).label, ", ".join(names)) for plan, names in cities.items()]
     return format_lazy("; ".join(["{}"] * len(parts)), *parts)
 

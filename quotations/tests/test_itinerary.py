@@ -406,3 +406,31 @@ def test_the_demo_has_a_trip_with_breakfast_only_in_madrid(settings):
         [("Madrid", 2, "BB"), ("Granada", 2, ""), ("Sevilla", 3, "")],
     )
     assert QuotationStay.objects.exclude(meal_plan="").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_hotel_with_two_stays_in_its_city_reads_each_stays_meal_plan():
+    # given: Madrid at the start with breakfast, Toledo, Madrid again at the end with half board
+    madrid = HotelFactory(city="Madrid", members=[HotelUserFactory(language="en")])
+    quotation = _create(
+        [
+            StayInput(city="Madrid", nights=2),
+            StayInput(city="Toledo", nights=1),
+            StayInput(city="madrid", nights=1, meal_plan=MealPlan.HALF_BOARD),
+        ]
+    )
+    # when: the Madrid hotel is invited
+    (invitation,) = quotation_invite_hotels(
+        quotation=quotation,
+        hotels=[madrid],
+        by=quotation.owner,
+        bid_deadline=timezone.now() + datetime.timedelta(days=5),
+    )
+    # then: its email lists both stays with their plans, its portal requirements both plans in order
+    email = EmailMessage.objects.get(template="hotel_invitation")
+    lines = email.body_text.split("Meal plan:\n", 1)[1].splitlines()[:2]
+    assert [line.rsplit(": ", 1)[1] for line in lines] == ["Bed and breakfast", "Half board"]
+    assert all(line.startswith("  - ") for line in lines)
+    page = _http(madrid.members.get()).get(reverse("portal:invitation", kwargs={"token": invitation.token}))
+    assert _rows(page) == [("Madrid", "BB", "Bed and breakfast"), ("Madrid", "HB", "Half board")]
+    assert "Bed and breakfast; Half board</dd>" in page.content.decode()
