@@ -35,6 +35,7 @@ staff_urlpatterns = [
     path("quotations/<int:pk>/price/preview/", staff.staff_price_preview, name="price_preview"),
     path("quotations/<int:pk>/send/", staff.staff_send, name="send"),
     path("quotations/<int:pk>/preview/", staff.staff_client_preview, name="client_preview"),
+    path("quotations/<int:pk>/duplicate/", staff.staff_duplicate, name="duplicate"),
     path(
         "quotations/<int:pk>/invitations/<int:invitation_id>/resend/",
         staff.staff_invitation_resend,

@@ -199,3 +199,7 @@ class WithdrawHotelForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
     )
+
+
+class DuplicateForm(forms.Form):
+    arrival = TravelDateField(label=_("New arrival date"))

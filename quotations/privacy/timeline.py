@@ -63,7 +63,7 @@ def _hotel_titles() -> dict[str, tuple[TimelineKind, str]]:
 def _quotation_titles() -> dict[str, tuple[TimelineKind, str]]:
     return {
         "quotation.created": (TimelineKind.OTHER, _("Quotation created")),
-        "quotation.duplicated": (TimelineKind.OTHER, _("Duplicated as %(reference)s")),
+        "quotation.duplicated": (TimelineKind.OTHER, _("Copied from %(reference)s")),
         "quotation.edited": (TimelineKind.OTHER, _("Details corrected")),
         "quotation.deadline_changed": (TimelineKind.OTHER, _("Bid deadline moved")),
         "quote.computed": (TimelineKind.OTHER, _("Quote priced")),

@@ -17,6 +17,7 @@ from quotations.models import (
     Client,
     MealPlan,
     Quotation,
+    QuotationExtra,
     QuotationStatus,
     QuotationStay,
 )
@@ -468,3 +469,54 @@ def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation
         by=by,
         log_action="quotation.booked",
     )
+
+
+def quotation_duplicate(*, quotation: Quotation, arrival: datetime.date, by: User) -> Quotation:
+    """A new draft of the same trip for another arrival date, owned by `by`.
+
+    The group, room mix, itinerary (with each stay's meal plan), terms, notes and
+    extras are copied; nothing is invited yet (the page offers the previous
+    hotels, preselected). Bids, pricing, messages and the room are not copied:
+    hotels bid again for the new dates.
+    """
+    staff_require(by)
+    nights = (quotation.departure - quotation.arrival).days
+    stays = [
+        StayInput(city=stay.city, nights=stay.nights, meal_plan=stay.meal_plan)
+        for stay in quotation.stays.order_by("position")
+    ]
+    with transaction.atomic():
+        copy = quotation_create(
+            client=quotation.client,
+            owner=by,
+            group_name=quotation.group_name,
+            arrival=arrival,
+            departure=arrival + datetime.timedelta(days=nights),
+            pax=quotation.pax,
+            rooms=RoomMix(
+                singles=quotation.singles, doubles=quotation.doubles, twins=quotation.twins, triples=quotation.triples
+            ),
+            stays=stays,
+            meal_plan=quotation.meal_plan,
+            currency=quotation.currency,
+            margin_percent=quotation.margin_percent,
+            notes=quotation.notes,
+            by=by,
+            free_place_every=quotation.free_place_every,
+        )
+        extras = QuotationExtra.objects.bulk_create(
+            QuotationExtra(
+                quotation=copy,
+                kind=e.kind,
+                description=e.description,
+                amount_per_person=e.amount_per_person,
+            )
+            for e in quotation.extras.order_by("id")
+        )
+        quotation_log(
+            quotation=copy,
+            action="quotation.duplicated",
+            actor=by,
+            data={"source": quotation.pk, "reference": quotation.reference, "extras": len(extras)},
+        )
+    return copy

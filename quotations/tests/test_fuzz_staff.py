@@ -30,6 +30,7 @@ FUZZED = {
     "staff:send",
     "staff:cancel",
     "staff:message",
+    "staff:duplicate",
     "staff:invitation_resend",
     "staff:invitation_remind",
     "staff:invitation_withdraw",
@@ -359,3 +360,17 @@ def test_a_hotel_action_out_of_range_or_of_another_quotation_is_not_found(world,
         url = reverse(name, kwargs={"pk": pk, "invitation_id": invitation_id})
         outcome = submit_and_judge(http=world.http, send=lambda http, url=url: http.post(url, {"reason": "x"}))
         assert outcome == "rejected"
+
+
+DUPLICATE = {"duplicate-arrival": (ARRIVAL + datetime.timedelta(days=30)).isoformat()}
+
+
+@FUZZ
+@given(data=form_data(DUPLICATE, {"duplicate-arrival": "date"}))
+def test_fuzz_duplicate(world, data):
+    _post(world, "staff:duplicate", world.bidding, data)
+
+
+def test_the_duplicate_the_fuzz_starts_from_is_accepted(world):
+    url = reverse("staff:duplicate", kwargs={"pk": world.bidding.pk})
+    assert submit_and_judge(http=world.http, send=lambda http: http.post(url, DUPLICATE)) == "accepted"

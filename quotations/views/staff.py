@@ -21,6 +21,7 @@ from quotations.forms.staff import (
     DEFAULT_BID_WINDOW,
     DEFAULT_QUOTE_VALIDITY,
     CancelForm,
+    DuplicateForm,
     ExtendDeadlineForm,
     ExtraForm,
     InviteHotelsForm,
@@ -31,7 +32,7 @@ from quotations.forms.staff import (
     WithdrawHotelForm,
 )
 from quotations.limits import bid_deadline_latest
-from quotations.models import HotelInvitation, InvitationStatus, QuotationExtra
+from quotations.models import HotelInvitation, InvitationStatus, QuotationExtra, QuotationLog, QuotationStatus
 from quotations.privacy import (
     present_messages,
     present_price_preview_for_staff,
@@ -51,6 +52,7 @@ from quotations.services import (
     quotation_cancel,
     quotation_close_bidding,
     quotation_create,
+    quotation_duplicate,
     quotation_extend_deadline,
     quotation_extra_add,
     quotation_extra_remove,
@@ -131,6 +133,17 @@ def staff_quotation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "quotations/staff/create.html", {"form": form}, status=status)
 
 
+def _hotels_of_the_original(quotation) -> list[int]:
+    """A duplicated draft offers the hotels its original invited, preselected on the invite form."""
+    if quotation.status != QuotationStatus.DRAFT:
+        return []
+    copied = QuotationLog.objects.filter(quotation=quotation, action="quotation.duplicated").first()
+    if copied is None:
+        return []
+    invited = HotelInvitation.objects.filter(quotation_id=copied.data.get("source"))
+    return list(invited.values_list("hotel_id", flat=True))
+
+
 def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -> HttpResponse:
     presented = present_quotation_for_staff(viewer=request.viewer, quotation=quotation, on=timezone.localdate())
     now = timezone.now()
@@ -144,7 +157,11 @@ def _detail(request: HttpRequest, quotation, status: int = 200, **bound_forms) -
     if pricing:
         suggested_validity = min(suggested_validity, pricing.bids_valid_until)
     forms = {
-        "invite_form": InviteHotelsForm(quotation=quotation, initial={"bid_deadline": suggested_deadline}),
+        "invite_form": InviteHotelsForm(
+            quotation=quotation,
+            initial={"bid_deadline": suggested_deadline, "hotels": _hotels_of_the_original(quotation)},
+        ),
+        "duplicate_form": DuplicateForm(prefix="duplicate"),
         "extend_form": ExtendDeadlineForm(
             prefix="extend", initial={"bid_deadline": suggested_deadline + datetime.timedelta(days=2)}
         ),
@@ -560,3 +577,27 @@ def staff_invitation_bid(request: HttpRequest, pk: int, invitation_id: int) -> H
             return done
     context = {"quotation": quotation, "invitation": presented, "invitation_id": invitation.pk, "bid_form": form}
     return render(request, "quotations/staff/bid.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@staff_required
+def staff_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new draft of this trip for another arrival date; its page offers the same hotels."""
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    form = DuplicateForm(request.POST, prefix="duplicate")
+    made = []
+    done = form_submit(
+        request,
+        form,
+        lambda data: made.append(quotation_duplicate(quotation=quotation, arrival=data["arrival"], by=request.user)),
+        success=None,
+        redirect_to=_back(pk),
+    )
+    if done is None:
+        return _detail(request, quotation, status=400, duplicate_form=form)
+    messages.success(
+        request,
+        _("%(reference)s is a copy of %(original)s for the new dates: invite the hotels to bid.")
+        % {"reference": made[0].reference, "original": quotation.reference},
+    )
+    return redirect(_back(made[0].pk))
