@@ -7,7 +7,8 @@ page is photographed into test-artifacts/e2e/; `make screenshots` also keeps the
 part in docs/screenshots/<page>-<language>-<size>.png.
 
 A new page joins by one entry in PAGES (and, if it needs data or a user of its own, a
-line in the `world` fixture); nothing else here changes.
+line in the `world` fixture); nothing else here changes. daphne runs with DEBUG on, so
+the error pages (Django's technical pages there) are walked by the account pages' test.
 """
 
 import datetime
@@ -22,7 +23,7 @@ from django.utils import timezone
 from accounts.factories import StaffFactory
 from accounts.models import User
 from quotations.factories import bid_lines_full, quotation_make
-from quotations.models import QuotationStatus
+from quotations.models import Quotation, QuotationStatus
 from quotations.services import (
     RoomMix,
     bid_submit,
@@ -39,6 +40,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-GB", "es": "es-ES"}
 LIVE = "[data-room=indicator][data-state=live]"
+# What a page is for, at the top of the screenshot unless it already starts in the upper half.
+SCROLL_TO_FOCUS = """(element) => {
+    if (element.getBoundingClientRect().top > window.innerHeight / 2) {
+        element.scrollIntoView({block: "start"});
+    }
+}"""
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,12 @@ class Page:
 
 
 PAGES = [
+    # Anyone
     Page("login", None, lambda w: "/accounts/login/"),
+    Page("password-reset", None, lambda w: "/accounts/password-reset/"),
+    # Staff
     Page("staff-list", "staff", lambda w: "/staff/"),
     Page("staff-create", "staff", lambda w: "/staff/quotations/new/"),
-    # The priced quotation's cost tables are wider than a phone.
-    Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE, fits=False),
     Page(
         "staff-quotation-bidding",
         "staff",
@@ -76,6 +84,13 @@ PAGES = [
         ready=LIVE,
         focus="[data-testid=bid-comparison]",
     ),
+    Page("staff-close-bidding", "staff", lambda w: f"/staff/quotations/{w.bidding.pk}/close/"),
+    Page("staff-send", "staff", lambda w: f"/staff/quotations/{w.quoted.pk}/send/?valid_until={w.valid_until}"),
+    # The priced quotation's cost tables are wider than a phone.
+    Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE, fits=False),
+    Page("staff-client-preview", "staff", lambda w: f"/staff/quotations/{w.quoted.pk}/preview/"),
+    Page("staff-profile", "staff", lambda w: "/accounts/profile/"),
+    # Hotels
     Page("portal-list", "hotel", lambda w: "/portal/"),
     Page(
         "portal-invitation",
@@ -84,17 +99,42 @@ PAGES = [
         ready=LIVE,
         focus="[data-testid=bid-form]",
     ),
+    Page("portal-decline", "hotel", lambda w: f"/portal/i/{w.open_invitation.token}/decline/"),
     Page("portal-invitation-closed", "hotel", lambda w: f"/portal/i/{w.closed_invitation.token}/", ready=LIVE),
+    Page("portal-profile", "hotel", lambda w: "/accounts/profile/"),
+    # Clients
     Page("client-list", "client", lambda w: "/client/"),
     Page("client-quotation", "client", lambda w: f"/client/quotations/{w.sent.pk}/", ready=LIVE),
+    Page("client-password", "client", lambda w: "/accounts/password/"),
+    # The back office (Django's own pages)
     Page("admin-index", "director", lambda w: "/admin/", fits=False),
 ]
 
 
+def _bid_round(quotation, hotels, staff, rates, *, today):
+    """Invite `hotels`, each bidding its rates (single, double) on every stay in its city."""
+    invitations = quotation_invite_hotels(
+        quotation=quotation, hotels=hotels, by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=2)
+    )
+    for invitation, (single, double) in zip(invitations, rates, strict=True):
+        hotel = invitation.hotel
+        bid_submit(
+            invitation=invitation,
+            lines=bid_lines_full(
+                quotation=quotation, hotel=hotel, rates={"single": single, "double": double, "twin": "1", "triple": "1"}
+            ),
+            currency=hotel.currency,
+            valid_until=today + datetime.timedelta(days=30),
+            by=hotel.members.get(),
+        )
+    return invitations
+
+
 @pytest.fixture
 def world(daphne_server, bidding_round):
-    """The bidding round (five hotels bid, still open) and a second quotation of the same
-    client, bid by two of its hotels, priced and sent; a few messages in both rooms."""
+    """The bidding round (five hotels bid, still open); a second quotation of the same
+    client bid by two of its hotels, priced and sent; a third in Granada, priced and not
+    sent yet; a few messages in the rooms."""
     r = bidding_round
     today = timezone.localdate()
     director = StaffFactory(full_name="Dirección General", is_superuser=True, staff_level=10)
@@ -107,49 +147,38 @@ def world(daphne_server, bidding_round):
         rooms=RoomMix(singles=2, doubles=14),
         margin_percent=Decimal("15.00"),
     )
-    invitations = quotation_invite_hotels(
-        quotation=sent,
-        hotels=[r.hotels["aurora"], r.hotels["boreal"]],
-        by=r.staff,
-        bid_deadline=timezone.now() + datetime.timedelta(days=2),
+    invitations = _bid_round(
+        sent, [r.hotels["aurora"], r.hotels["boreal"]], r.staff, [("79.50", "94.00"), ("88.00", "101.00")], today=today
     )
-    for invitation, rates in zip(
-        invitations, ({"single": "79.50", "double": "94.00"}, {"single": "88.00", "double": "101.00"}), strict=True
-    ):
-        hotel = invitation.hotel
-        bid_submit(
-            invitation=invitation,
-            lines=bid_lines_full(quotation=sent, hotel=hotel, rates={**rates, "twin": "1", "triple": "1"}),
-            currency=hotel.currency,
-            valid_until=today + datetime.timedelta(days=30),
-            by=hotel.members.get(),
-        )
     quotation_close_bidding(quotation=sent, by=r.staff)
     quotation_price(quotation=sent, by=r.staff)
     sent = quotation_send(quotation=sent, valid_until=today + datetime.timedelta(days=14), by=r.staff)
-    assert sent.status == QuotationStatus.SENT
+    quoted = quotation_make(
+        client=r.client,
+        owner=r.staff,
+        group_name="Colegio San José: viaje de fin de curso",
+        nights=(("Granada", 2),),
+        pax=24,
+        rooms=RoomMix(singles=2, doubles=11),
+    )
+    _bid_round(quoted, [r.hotels["delta"]], r.staff, [("68.00", "82.00")], today=today)
+    quotation_close_bidding(quotation=quoted, by=r.staff)
+    quotation_price(quotation=quoted, by=r.staff)
     message_post(
         quotation=r.quotation,
         author=r.staff,
         body="El grupo llega en autocar: ¿disponen de aparcamiento cerca del hotel?",
         audience="hotels",
     )
-    message_post(
-        quotation=r.quotation,
-        author=r.users["aurora"],
-        body="Sí, a 200 m, con reserva previa.",
-        audience="staff",
-    )
-    message_post(
-        quotation=sent,
-        author=r.contact,
-        body="¿Podemos añadir una misa en la catedral el segundo día?",
-        audience="staff",
-    )
+    message_post(quotation=r.quotation, author=r.users["aurora"], body="Sí, a 200 m, con reserva.", audience="staff")
+    message_post(quotation=sent, author=r.contact, body="¿Podemos añadir una misa el segundo día?", audience="staff")
+    assert (sent.status, Quotation.objects.get(pk=quoted.pk).status) == (QuotationStatus.SENT, QuotationStatus.QUOTED)
     return SimpleNamespace(
         base=daphne_server.url,
         bidding=r.quotation,
         sent=sent,
+        quoted=quoted,
+        valid_until=(today + datetime.timedelta(days=14)).isoformat(),
         open_invitation=r.invitations["aurora"],
         closed_invitation=invitations[0],
         users={"staff": r.staff, "director": director, "hotel": r.users["aurora"], "client": r.contact},
@@ -191,7 +220,7 @@ def test_every_page_as_its_user(world, browser, language, size):
             if overflow["overflow"]:
                 problems.append((page.name, "scrolls sideways", overflow))
         if page.focus:
-            tab.locator(page.focus).first.scroll_into_view_if_needed()
+            tab.locator(page.focus).first.evaluate(SCROLL_TO_FOCUS)
         shot(tab, f"{page.name}-{language}-{size}", docs=True)
 
     assert problems == []
