@@ -113,3 +113,53 @@ def test_a_hotel_declines_without_javascript_through_the_confirmation_page(daphn
     invitation.refresh_from_db()
     assert (invitation.status, invitation.decline_reason) == (InvitationStatus.DECLINED, "Fully booked that week")
     context.close()
+
+
+def test_a_hotels_question_and_a_bid_entered_by_staff_reach_the_timeline_live(daphne_server, browser):
+    # given a quotation in bidding, staff watching its page
+    base = daphne_server.url
+    staff = StaffFactory(email="e2e-timeline@spirittours.example", full_name="Lucía Comercial")
+    member = HotelUserFactory(email="e2e-question@hotel.example", language="en")
+    hotel = HotelFactory(name="Hotel Pregunta Sevilla", city="Sevilla", members=[member])
+    quotation = quotation_make(owner=staff, nights=(("Sevilla", 2),))
+    (invitation,) = quotation_invite_hotels(
+        quotation=quotation, hotels=[hotel], by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=2)
+    )
+    staff_page = login(browser, base, staff.email)
+    staff_page.goto(f"{base}/staff/quotations/{quotation.pk}/")
+    staff_page.wait_for_selector("[data-room=indicator][data-state=live]")
+
+    # when the hotel asks a question in its portal
+    hotel_page = login(browser, base, member.email)
+    hotel_page.goto(f"{base}/portal/i/{invitation.token}/")
+    hotel_page.fill("[data-testid=message-form] textarea[name=body]", "Is there parking for the coach?")
+    hotel_page.locator("[data-testid=message-form] button[type=submit]").click()
+    hotel_page.wait_for_load_state()
+
+    # then the staff timeline shows it without a reload
+    staff_page.locator("[data-testid=timeline-entry][data-kind=message]", has_text="parking for the coach").wait_for(
+        timeout=30_000
+    )
+    assert staff_page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+    # when staff enter the bid the hotel phoned in
+    entry = login(browser, base, staff.email)
+    entry.goto(f"{base}/staff/quotations/{quotation.pk}/")
+    entry.locator("[data-testid=enter-bid]").click()
+    form = entry.locator("[data-testid=bid-form]")
+    form.locator("input[name$=_single][name^=rate_]").fill("91.40")
+    form.locator("input[name$=_double][name^=rate_]").fill("104.60")
+    form.locator("input[name=valid_until]").fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
+    form.locator("button[type=submit]").click()
+    entry.wait_for_load_state()
+
+    # then the first staff page shows the bid in its timeline, by the staff member, live
+    staff_page.locator("[data-testid=timeline-entry][data-kind=bid]", has_text="Hotel Pregunta Sevilla").wait_for(
+        timeout=30_000
+    )
+    assert "Lucía Comercial" in staff_page.locator("[data-testid=timeline-entry][data-kind=bid]").first.inner_text()
+    # and the hotel's portal marks it as entered by our team
+    hotel_page.goto(f"{base}/portal/i/{invitation.token}/")
+    assert hotel_page.locator("[data-testid=entered-by-team]").count() == 1
+    shot(staff_page, "staff-timeline-live")
+    assert csp_violations(browser) == []
