@@ -40,6 +40,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-GB", "es": "es-ES"}
 LIVE = "[data-room=indicator][data-state=live]"
+# Form fields without a label, and (on a phone) buttons and fields under 44 px high.
+UNLABELLED_OR_SMALL = """(phone) => {
+    const main = document.querySelector("main");
+    const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+    const named = (el) => `${el.tagName.toLowerCase()}[name=${el.name || ""}]`;
+    const fields = [...main.querySelectorAll("input:not([type=hidden]), select, textarea")].filter(shown);
+    const unlabelled = fields.filter((el) => el.labels.length === 0
+        && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby")).map(named);
+    const small = phone ? [...main.querySelectorAll(".btn, .form-control, .form-select")].filter(shown)
+        .filter((el) => el.getBoundingClientRect().height < 44)
+        .map((el) => `${named(el)} ${Math.round(el.getBoundingClientRect().height)}px`) : [];
+    return {unlabelled, small};
+}"""
 # What a page is for, at the top of the screenshot unless it already starts in the upper half.
 SCROLL_TO_FOCUS = """(element) => {
     if (element.getBoundingClientRect().top > window.innerHeight / 2) {
@@ -219,6 +232,10 @@ def test_every_page_as_its_user(world, browser, language, size):
             overflow = horizontal_overflow(tab)
             if overflow["overflow"]:
                 problems.append((page.name, "scrolls sideways", overflow))
+        # and every field has a label, every button and field is large enough to touch
+        controls = tab.evaluate(UNLABELLED_OR_SMALL, size == "phone")
+        if controls != {"unlabelled": [], "small": []}:
+            problems.append((page.name, "controls", controls))
         if page.focus:
             tab.locator(page.focus).first.evaluate(SCROLL_TO_FOCUS)
         shot(tab, f"{page.name}-{language}-{size}", docs=True)
