@@ -29,6 +29,7 @@ def test_a_login_opens_the_site_in_the_users_language_whatever_the_browser_asks_
     # then the cookie says Spanish and the page is in Spanish
     assert (response.status_code, response["Location"]) == (302, "/")
     assert response.cookies[COOKIE].value == "es"
+    assert response.cookies[COOKIE]["max-age"] == 365 * 24 * 60 * 60  # survives a browser restart, like the session
     assert page["Content-Language"] == "es"
     assert "Sus cotizaciones" in page.content.decode()
 
