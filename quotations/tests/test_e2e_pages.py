@@ -98,6 +98,11 @@ PAGES = [
         focus="[data-testid=bid-comparison]",
     ),
     Page("staff-close-bidding", "staff", lambda w: f"/staff/quotations/{w.bidding.pk}/close/"),
+    Page(
+        "staff-enter-bid",
+        "staff",
+        lambda w: f"/staff/quotations/{w.bidding.pk}/invitations/{w.phoned_invitation.pk}/bid/",
+    ),
     Page("staff-send", "staff", lambda w: f"/staff/quotations/{w.quoted.pk}/send/?valid_until={w.valid_until}"),
     # The priced quotation's cost tables are wider than a phone.
     Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE, fits=False),
@@ -193,6 +198,7 @@ def world(daphne_server, bidding_round):
         quoted=quoted,
         valid_until=(today + datetime.timedelta(days=14)).isoformat(),
         open_invitation=r.invitations["aurora"],
+        phoned_invitation=r.invitations["boreal"],
         closed_invitation=invitations[0],
         users={"staff": r.staff, "director": director, "hotel": r.users["aurora"], "client": r.contact},
     )
