@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from accounts.factories import StaffFactory
-from quotations.tests.browser import PASSWORD, csp_violations, shot
+from quotations.tests.browser import PASSWORD, csp_violations, open_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,7 @@ def test_wrong_passwords_lock_the_login_with_a_clear_message(live_server, browse
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
     staff = StaffFactory()
-    context = browser.new_context(locale={"en": "en-GB", "es": "es-ES"}[language], viewport=SIZES[size])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = open_page(browser, locale={"en": "en-GB", "es": "es-ES"}[language], viewport=SIZES[size])
 
     # when: three wrong passwords, then the right one
     for attempt in range(4):
@@ -44,4 +42,4 @@ def test_wrong_passwords_lock_the_login_with_a_clear_message(live_server, browse
     page.goto(f"{live_server.url}/staff/")
     assert "/accounts/login/" in page.url
     assert csp_violations(browser) == []
-    context.close()
+    page.context.close()
