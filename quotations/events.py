@@ -21,6 +21,8 @@ class RoomEventKind(StrEnum):
     INVITATION_VIEWED = "invitation.viewed"
     INVITATION_DECLINED = "invitation.declined"
     INVITATION_WITHDRAWN = "invitation.withdrawn"
+    INVITATION_RESENT = "invitation.resent"
+    INVITATION_REMINDED = "invitation.reminded"
     DEADLINE_CHANGED = "deadline.changed"
     STATUS_CHANGED = "status.changed"
     QUOTE_COMPUTED = "quote.computed"
@@ -58,6 +60,20 @@ class InvitationViewed(InvitationPayload):
 @dataclass(frozen=True)
 class InvitationWithdrawn(InvitationPayload):
     kind = RoomEventKind.INVITATION_WITHDRAWN
+
+
+@dataclass(frozen=True)
+class InvitationResent(InvitationPayload):
+    """Staff emailed the hotel its link again; staff's own bookkeeping, shown to staff only."""
+
+    kind = RoomEventKind.INVITATION_RESENT
+
+
+@dataclass(frozen=True)
+class InvitationReminded(InvitationPayload):
+    """Staff reminded the hotel of the deadline; shown to staff only."""
+
+    kind = RoomEventKind.INVITATION_REMINDED
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ HOTEL_OWN_EVENTS = frozenset(
     }
 )
 
+# invitation.resent and invitation.reminded are not among them: what staff email a hotel is
+# staff's own bookkeeping (the hotel has the email itself), so only staff have a presenter.
+
 # How each kind of event is shown to each kind of viewer: kind -> viewer kind -> presenter.
 # A presenter builds a NEW payload dict from the event's data, or returns None (nothing sent).
 # A kind or viewer without a presenter sees nothing. Another app registers its own kinds

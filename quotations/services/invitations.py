@@ -13,6 +13,8 @@ from quotations.events import (
     DeadlineChanged,
     InvitationCreated,
     InvitationDeclined,
+    InvitationReminded,
+    InvitationResent,
     InvitationViewed,
     InvitationWithdrawn,
 )
@@ -223,6 +225,7 @@ def invitation_resend(*, invitation: HotelInvitation, by: User) -> HotelInvitati
         quotation_log(
             quotation=quotation, action="invitation.resent", actor=by, data={"invitation": locked.pk, "resend": number}
         )
+        room_event_record(quotation=quotation, event=invitation_event(InvitationResent, locked))
         email_hotel_invitation(invitation=locked, dedupe_key=f"hotel_invitation:invitation:{locked.pk}:resend:{number}")
     invitation.refresh_from_db()
     return invitation
@@ -249,6 +252,7 @@ def invitation_remind(*, invitation: HotelInvitation, by: User) -> HotelInvitati
             actor=by,
             data={"invitation": locked.pk, "day": today.isoformat()},
         )
+        room_event_record(quotation=quotation, event=invitation_event(InvitationReminded, locked))
         email_bid_deadline_warning(invitation=locked, dedupe_key=dedupe_key)
     invitation.refresh_from_db()
     return invitation

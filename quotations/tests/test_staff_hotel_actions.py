@@ -313,3 +313,34 @@ def test_hotels_and_clients_cannot_reach_the_staff_hotel_actions(bidding_round):
             assert response.status_code in (302, 403, 404)
             assert not response.get("Location", "").startswith("/staff/quotations/")
     assert (EmailMessage.objects.count(), QuotationLog.objects.count()) == before
+
+
+# --- The room ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["resend", "remind"])
+def test_a_resend_or_reminder_reaches_the_staff_room_only(bidding_round, action):
+    # given a silent hotel with a member, another hotel and the client
+    from accounts.factories import HotelUserFactory
+    from quotations.privacy import viewer_for
+    from quotations.privacy.room import present_event
+
+    r = bidding_round
+    invitation = _fresh_invitation(r)
+    member = HotelUserFactory()
+    invitation.hotel.members.add(member)
+    # when
+    service = invitation_resend if action == "resend" else invitation_remind
+    service(invitation=invitation, by=r.staff)
+    # then one room event, whose frame staff get and no hotel or client does
+    event = RoomEvent.objects.filter(quotation=r.quotation).order_by("-seq").first()
+    assert event.kind == {"resend": "invitation.resent", "remind": "invitation.reminded"}[action]
+    message = event.as_message()
+    staff_frame = present_event(viewer=viewer_for(r.staff), event=message)
+    assert staff_frame["data"] == {
+        "invitation": invitation.pk,
+        "hotel": invitation.hotel_id,
+        "hotel_name": "Hotel Silencio Sevilla",
+    }
+    for user in (member, r.users["aurora"], r.contact):
+        assert present_event(viewer=viewer_for(user), event=message) is None
