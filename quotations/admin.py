@@ -48,7 +48,7 @@ TRIP_FIELDS = ("arrival", "departure", "pax", *ROOM_FIELDS, "meal_plan", "curren
 SERVICE_FIELDS = ("reference", "status", "bid_deadline", "valid_until", "created_at", "updated_at")
 # The fields quotation_update may change, and the action of the table that allows each.
 DETAIL_FIELDS = ("group_name", "owner", "notes")
-TERM_FIELDS = ("client", "margin_percent")
+TERM_FIELDS = ("client", "margin_percent", "free_place_every")
 
 
 def user_sees_margin(user) -> bool:
@@ -136,7 +136,10 @@ class QuotationAdmin(SafeRelatedFieldsMixin, admin.ModelAdmin):
         (None, {"fields": ("reference", "status", "client", "owner", "group_name")}),
         (_("Trip"), {"fields": ("arrival", "departure", "pax", "meal_plan")}),
         (_("Rooms"), {"fields": (ROOM_FIELDS,)}),
-        (_("Pricing and dates"), {"fields": ("currency", "margin_percent", "bid_deadline", "valid_until")}),
+        (
+            _("Pricing and dates"),
+            {"fields": ("currency", "margin_percent", "free_place_every", "bid_deadline", "valid_until")},
+        ),
         (_("Notes"), {"fields": ("notes", "created_at", "updated_at")}),
         (_("Room"), {"fields": ("room_links",)}),
     )

@@ -392,3 +392,24 @@ def test_room_admins_refuse_add_change_and_delete(browser, two_rooms, model):
     assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
     assert bulk.status_code == 200  # no delete action: the list shows again, nothing done
     assert list(model.objects.order_by("pk").values()) == before
+
+
+def test_free_places_edited_in_the_admin_retire_the_pricing(browser, staff, bidding_round):
+    # given: a priced quote
+    quotation = bidding_round.quotation
+    bidding_round.close()
+    quotation_price(quotation=quotation, by=staff)
+    page = browser.get(url(Quotation, "change", quotation.pk))
+
+    # when: one free place per 10 paying travellers is set in the admin
+    response = browser.post(url(Quotation, "change", quotation.pk), _change_data(page, free_place_every="10"))
+
+    # then: stored through quotation_update, and the quote must be priced again
+    assert response.status_code == 302
+    quotation.refresh_from_db()
+    assert quotation.free_place_every == 10
+    assert not quotation.pricings.filter(is_current=True).exists()
+    assert quotation.log.get(action="quotation.edited").data == {
+        "fields": ["free_place_every"],
+        "pricing_retired": True,
+    }
