@@ -89,7 +89,8 @@ def test_send_asks_first_with_the_price_and_the_validity_it_will_have(bidding_ro
     html = page.content.decode()
     assert "Send " in html and "Cofradía Zeta Confidencial" in html
     assert "1 contact of the client sees the quote" in html
-    assert f"Price per person: {pricing.price_per_person:,.2f} EUR" in html
+    total, average = f"€{pricing.price_total:,.2f}", f"€{pricing.price_per_person:,.2f}"
+    assert f"Total for the group: {total}; on average {average} per paying traveller." in html
     assert f'name="valid_until" value="{far.isoformat()}"' in html
     assert reverse("staff:client_preview", kwargs={"pk": r.quotation.pk}) in html
     r.quotation.refresh_from_db()

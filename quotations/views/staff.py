@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -64,7 +63,7 @@ from quotations.services import (
 from quotations.views.confirm import Confirmation, confirmation_render
 from quotations.workflow import Action, action_allowed, actions_allowed
 from spirittours.access import staff_required
-from spirittours.templatetags.figures import money_format
+from spirittours.templatetags.figures import day_format, money_format
 from spirittours.web import action_submit, form_add_domain_error, form_submit
 
 PAGE_SIZE = 25
@@ -395,13 +394,12 @@ def _send_confirmation(request: HttpRequest, quotation, valid_until: datetime.da
                     contacts,
                 )
                 % {"count": contacts},
-                _("Price per person: %(price)s %(currency)s; total for the group: %(total)s %(currency)s.")
+                _("Total for the group: %(total)s; on average %(average)s per paying traveller.")
                 % {
-                    "price": number_format(pricing.price_per_person, 2, use_l10n=True, force_grouping=True),
-                    "total": number_format(pricing.price_total, 2, use_l10n=True, force_grouping=True),
-                    "currency": pricing.currency,
+                    "total": money_format(pricing.price_total, pricing.currency),
+                    "average": money_format(pricing.price_per_person, pricing.currency),
                 },
-                _("Valid until %(date)s.") % {"date": date_format(effective)},
+                _("Valid until %(date)s.") % {"date": day_format(effective)},
                 _("The margin, the extras and the chosen hotels cannot change any more unless the client asks."),
             ),
             action=reverse("staff:send", kwargs={"pk": quotation.pk}),
