@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language
 
@@ -29,7 +30,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         user = user_profile_update(user=request.user, **form.cleaned_data)
         response = redirect("account:profile")
         language_cookie_set(response, user.language)  # the next page is already in the chosen language
-        messages.success(request, _("Your details are saved."))
+        with translation.override(user.language):  # the message is read on the next page, in its language
+            messages.success(request, _("Your details are saved."))
         return response
     return render(request, "accounts/profile.html", {"form": form})
 

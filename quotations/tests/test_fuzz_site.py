@@ -4,10 +4,11 @@ Also: every POST endpoint of the staff workspace, the portal and the client page
 is fuzzed by one of the test_fuzz_* modules, so a new endpoint cannot be forgotten.
 """
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -45,6 +46,12 @@ PAGES_WITHOUT_A_FORM = {
     "client:home",
     "client:quotation",
 }
+
+
+def _stays_on_the_site(location: str) -> bool:
+    """A redirect that leads nowhere but this site (Django's own check gives up on URLs over 2,048 characters)."""
+    target = urlsplit(location)
+    return target.scheme in ("", "http") and target.netloc in ("", "testserver") and not location.startswith("//")
 
 
 def test_every_post_endpoint_of_the_quotation_pages_is_fuzzed():
@@ -100,6 +107,7 @@ def test_fuzz_login(people, username, password, next_url):
 
 @FUZZ
 @given(data=form_data({"next": "/"}))
+@example(data={"next": "é" * 1100})  # percent-encoded, longer than Django's own redirect check reads
 def test_fuzz_logout(people, data):
     response = None
 
@@ -110,7 +118,7 @@ def test_fuzz_logout(people, data):
 
     submit_and_judge(http=logged_in(people.staff), send=send)
     location = response.get("Location", "")
-    assert url_has_allowed_host_and_scheme(location, allowed_hosts={"testserver"}), location
+    assert _stays_on_the_site(location), location
 
 
 @FUZZ
@@ -127,7 +135,7 @@ def test_fuzz_set_language_stores_only_a_site_language_and_never_leaves_the_site
         stored = type(people.contact).objects.get(pk=people.contact.pk).language
         assert stored == (language if stores else people.contact.language)
     location = response.get("Location", "")
-    assert url_has_allowed_host_and_scheme(location, allowed_hosts={"testserver"}), location
+    assert _stays_on_the_site(location), location
 
 
 # --- the admin -------------------------------------------------------------------------------------------
@@ -239,6 +247,7 @@ QUOTATION_CHANGE = {
     "owner": Ref("director"),
     "group_name": "Peregrinación a Sevilla",
     "margin_percent": "15.00",
+    "free_place_every": "0",
     "notes": "",
     # The inlines are read-only, but their management forms and row ids come back with the form.
     **{f"{inline}-TOTAL_FORMS": count for inline, count in (("stays", "1"), ("log", "1"), ("invitations", "0"))},
@@ -254,6 +263,7 @@ QUOTATION_CHANGE_KINDS = {
     "client": "id",
     "owner": "id",
     "margin_percent": "decimal",
+    "free_place_every": "number",
     **{name: "number" for name in QUOTATION_CHANGE if name.endswith("FORMS")},
     **{name: "id" for name in QUOTATION_CHANGE if name.endswith(("-id", "-quotation"))},
 }
