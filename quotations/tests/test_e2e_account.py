@@ -105,7 +105,7 @@ def test_forgot_password_then_the_account_pages_in_the_users_language(live_serve
     assert response.status == 404
     assert page.locator("[data-testid=error-page][data-status='404']").is_visible()
     assert contact.email in page.locator("[data-testid=signed-in-as]").inner_text()
-    shot(page, f"error-404-signed-in-{OTHER[language]}-{size}")
+    shot(page, f"error-404-signed-in-{OTHER[language]}-{size}", docs=True)
     page.click("[data-testid=signed-in-as] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/accounts/login/?next=/staff/")
     staff = StaffFactory()
@@ -130,7 +130,7 @@ def test_an_unknown_address_shows_the_404_page_to_a_visitor(live_server, browser
     assert response.status == 404
     assert _lang(page) == language
     assert page.locator("[data-testid=signed-in-as]").count() == 0
-    shot(page, f"error-404-anonymous-{language}-{size}")
+    shot(page, f"error-404-anonymous-{language}-{size}", docs=True)
     page.click("[data-testid=error-home]")
     page.wait_for_url(f"{live_server.url}/accounts/login/")
     assert [line for line in console if any(marker in line for marker in CSP_MARKERS)] == []
