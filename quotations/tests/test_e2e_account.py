@@ -136,3 +136,50 @@ def test_an_unknown_address_shows_the_404_page_to_a_visitor(live_server, browser
     assert [line for line in console if any(marker in line for marker in CSP_MARKERS)] == []
     assert csp_violations(browser) == []
     page.context.close()
+
+
+# Per role: a link of another area, and an object of its own area it may not see.
+WRONG_LINKS = {
+    "staff": ("/portal/", "/staff/quotations/999999/"),
+    "hotel": ("/client/", "/portal/i/no-such-invitation/"),
+    "client": ("/portal/", "/client/quotations/999999/"),
+}
+HOMES = {"staff": "/staff/", "hotel": "/portal/", "client": "/client/"}
+
+
+@pytest.mark.parametrize("language", list(LOCALES))
+def test_the_404_page_as_each_role(live_server, browser, language):
+    from accounts.factories import HotelUserFactory
+    from quotations.factories import HotelFactory
+
+    users = {
+        "staff": StaffFactory(email="e2e-404-staff@spirittours.example", language=language),
+        "hotel": HotelUserFactory(email="e2e-404-hotel@hotel.example", language=language),
+        "client": ClientContactFactory(email="e2e-404-client@client.example", language=language),
+    }
+    HotelFactory(members=[users["hotel"]])
+    console: list[str] = []
+    for role, user in users.items():
+        for size in SIZES:
+            page = _page(browser, OTHER[language], size, console)  # the browser prefers the other language
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", user.email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form button[type=submit]:not([name=language])")
+            page.wait_for_load_state()
+            for path in WRONG_LINKS[role]:
+                # when they follow another area's link, or an object that does not exist for them
+                response = page.goto(f"{live_server.url}{path}")
+
+                # then the branded 404 page in their stored language, naming them, with a way home
+                assert response.status == 404, (role, path)
+                assert _lang(page) == language, (role, path)
+                assert page.locator("[data-testid=error-page][data-status='404']").is_visible()
+                assert user.email in page.locator("[data-testid=signed-in-as]").inner_text()
+                assert "URLconf" not in page.content()
+            shot(page, f"error-404-{role}-{language}-{size}")
+            page.click("[data-testid=error-home]")
+            page.wait_for_load_state()
+            assert page.url.startswith(f"{live_server.url}{HOMES[role]}")
+            page.context.close()
+    assert [line for line in console if any(marker in line for marker in CSP_MARKERS)] == []

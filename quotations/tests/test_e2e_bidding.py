@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
+from notifications.models import EmailMessage, EmailTemplate
 from quotations.factories import ClientFactory, HotelFactory
 from quotations.models import Quotation, QuotationStatus
 from quotations.tests.browser import csp_violations, login, shot
@@ -31,7 +32,8 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     # (all in English: the pages open in each user's language, and the figures below are written in it)
     staff = StaffFactory(email="lucia@spirittours.example", staff_level=8, language="en")
     contact = ClientContactFactory(email="ignacio@parroquia.example", language="en")
-    ClientFactory(name="Parroquia de San Gil", contacts=[contact])
+    secretary = ClientContactFactory(email="secretaria@parroquia.example", language="es")
+    ClientFactory(name="Parroquia de San Gil", contacts=[contact, secretary])
     hotel_users = {}
     for key, (name, _single, _double) in RATES.items():
         hotel_users[key] = HotelUserFactory(email=f"reservas-{key}@hotel.example", language="en")
@@ -102,6 +104,16 @@ def test_staff_hotels_and_client_in_a_real_browser(live_server, browser):
     staff_page.wait_for_load_state()
     quotation.refresh_from_db()
     assert quotation.status == QuotationStatus.SENT
+    # and each of the client's contacts has the quote email in the outbox, in their own language, once
+    sent = EmailMessage.objects.filter(template=EmailTemplate.QUOTATION_SENT).order_by("to_email")
+    assert [(email.to_email, email.language) for email in sent] == [
+        ("ignacio@parroquia.example", "en"),
+        ("secretaria@parroquia.example", "es"),
+    ]
+    assert f"/client/quotations/{quotation.pk}/" in sent[0].body_text
+    assert [
+        value for value in [*(v for _n, s, d in RATES.values() for v in (s, d)), MARGIN] if value in sent[0].body_html
+    ] == []
 
     # and the client approves
     client_page = login(browser, base, contact.email)

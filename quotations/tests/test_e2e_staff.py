@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
+from notifications.models import EmailMessage, EmailTemplate
 from quotations.factories import ClientFactory, HotelFactory, quotation_make, quotation_sent
 from quotations.models import InvitationStatus, QuotationStatus
 from quotations.services import quotation_invite_hotels
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 def test_the_clients_request_appears_live_on_the_staff_page(daphne_server, browser):
     # given a sent quote, staff watching its page and the client on its own
     base = daphne_server.url
-    staff = StaffFactory(email="e2e-staff@spirittours.example", full_name="Lucía Comercial")
+    staff = StaffFactory(email="e2e-staff@spirittours.example", full_name="Lucía Comercial", language="es")
     contact = ClientContactFactory(email="e2e-client@client.example", full_name="Marta Cliente", language="en")
     quotation = quotation_sent(client=ClientFactory(contacts=[contact]), owner=staff)
     staff_page = login(browser, base, staff.email)
@@ -39,6 +40,10 @@ def test_the_clients_request_appears_live_on_the_staff_page(daphne_server, brows
     staff_page.locator("[data-testid=timeline-entry][data-kind=request]").first.wait_for(timeout=30_000)
     assert "Marta Cliente" in request.inner_text()
     assert staff_page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    # and the owner has the client's words by email, once, in the owner's language
+    emails = EmailMessage.objects.filter(template=EmailTemplate.CLIENT_CHANGES_REQUESTED)
+    assert [(email.to_email, email.language) for email in emails] == [("e2e-staff@spirittours.example", "es")]
+    assert "Half board in Sevilla, please." in emails[0].body_text
     shot(staff_page, "staff-client-request-live")
     assert csp_violations(browser) == []
 
