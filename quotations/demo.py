@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Language, Role, User
+from quotations.cities import city_key
 from quotations.demo_data import (
     CLIENTS,
     DEMO_PASSWORD,
@@ -321,9 +322,9 @@ def _trip_build(
 
 def _bidding_run(*, plan: TripPlan, quotation: Quotation, owner: User, hotels: dict[str, _DemoHotel]) -> None:
     """Invite every demo hotel in the itinerary's cities and play each one's answer."""
-    cities = {city.casefold() for city, _nights in plan.stays}
+    cities = {city_key(city) for city, _nights in plan.stays}
     invited = sorted(
-        (entry for entry in hotels.values() if entry.spec.city.casefold() in cities), key=lambda e: e.spec.name
+        (entry for entry in hotels.values() if city_key(entry.spec.city) in cities), key=lambda e: e.spec.name
     )
     deadline = (timezone.localtime() + datetime.timedelta(days=BID_WINDOW_DAYS)).replace(
         hour=18, minute=0, second=0, microsecond=0
@@ -369,7 +370,7 @@ def _bid_lines(
             rooms_available=count,
         )
         for stay in stays
-        if stay.city.casefold() == spec.city.casefold()
+        if city_key(stay.city) == city_key(spec.city)
         for room_type, count in quotation.room_mix.items()
         if count
     ]

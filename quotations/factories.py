@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from accounts.factories import HotelUserFactory, StaffFactory
+from quotations.cities import city_key
 from quotations.models import Client, Hotel, Quotation
 from quotations.services import (
     BidLineInput,
@@ -93,7 +94,7 @@ def bid_lines_full(*, quotation: Quotation, hotel: Hotel, rates: dict[str, str])
             stay_id=stay.pk, room_type=room_type, nightly_rate=Decimal(rates[room_type]), rooms_available=count
         )
         for stay in quotation.stays.all()
-        if stay.city.casefold() == hotel.city.casefold()
+        if city_key(stay.city) == city_key(hotel.city)
         for room_type, count in quotation.room_mix.items()
         if count
     ]

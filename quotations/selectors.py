@@ -3,10 +3,11 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
 
 from notifications.models import EmailMessage, EmailTemplate
+from quotations.cities import city_key
 from quotations.models import (
     BidStatus,
     ExchangeRate,
@@ -40,13 +41,14 @@ def quotation_ids_sent_past_validity() -> list[int]:
 
 
 def hotel_list_invitable(*, quotation: Quotation) -> QuerySet[Hotel]:
-    """Active hotels in the itinerary's cities that this quotation has not invited yet."""
-    cities = Q()
-    for city in quotation.stays.values_list("city", flat=True):
-        cities |= Q(city__iexact=city)
-    if not cities:
-        return Hotel.objects.none()
-    return Hotel.objects.filter(cities, is_active=True).exclude(invitations__quotation=quotation).order_by("name")
+    """Active hotels in the itinerary's cities that this quotation has not invited yet.
+
+    A city matches by `city_key` (case, accents and spaces aside), as everywhere else.
+    """
+    cities = {city_key(city) for city in quotation.stays.values_list("city", flat=True)}
+    candidates = Hotel.objects.filter(is_active=True).exclude(invitations__quotation=quotation)
+    matching = [pk for pk, city in candidates.values_list("pk", "city") if city_key(city) in cities]
+    return Hotel.objects.filter(pk__in=matching).order_by("name")
 
 
 def exchange_factor(*, base: str, quote: str, on: datetime.date) -> Decimal | None:

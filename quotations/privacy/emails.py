@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 
 from accounts.models import User
+from quotations.cities import city_key
 from quotations.models import HotelInvitation, Quotation, QuotationLog
 from quotations.privacy.access import viewer_for
 from quotations.privacy.clients import present_quotation_for_client
@@ -41,7 +42,7 @@ def email_context_quotation_created(*, quotation: Quotation) -> dict:
 def email_context_hotel_invitation(*, invitation: HotelInvitation) -> dict:
     """To the hotel: its city's nights and its portal link; nothing about the client or prices."""
     quotation = invitation.quotation
-    own = [s for s in present_itinerary(quotation) if s.city.casefold() == invitation.hotel.city.casefold()]
+    own = [s for s in present_itinerary(quotation) if city_key(s.city) == city_key(invitation.hotel.city)]
     return {
         "hotel_name": invitation.hotel.name,
         "reference": quotation.reference,

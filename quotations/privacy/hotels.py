@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import Role
+from quotations.cities import city_key
 from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus
 from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
 from quotations.privacy.presented import Presented
@@ -128,8 +129,8 @@ def present_invitation_for_hotel(
     if not hotel_may_see(invitation=invitation):
         raise NotVisible
     quotation = invitation.quotation
-    own_city = invitation.hotel.city.casefold()
-    stays = tuple(stay for stay in present_itinerary(quotation) if stay.city.casefold() == own_city)
+    own_city = city_key(invitation.hotel.city)
+    stays = tuple(stay for stay in present_itinerary(quotation) if city_key(stay.city) == own_city)
     bids = tuple(_bid(bid) for bid in invitation.bids.select_related("submitted_by").order_by("-revision"))
     return PresentedInvitationForHotel(
         token=invitation.token,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from quotations.cities import city_key
 from quotations.errors import QuotationError
 from quotations.events import BidRevised, BidSubmitted, BidWithdrawn
 from quotations.limits import valid_until_check
@@ -54,7 +55,7 @@ def _validate_lines(*, quotation: Quotation, invitation: HotelInvitation, lines:
     seen = set()
     for line in lines:
         stay = stays.get(line.stay_id)
-        if stay is None or stay.city.casefold() != invitation.hotel.city.casefold():
+        if stay is None or city_key(stay.city) != city_key(invitation.hotel.city):
             raise QuotationError(_("A rate was given for a stay this hotel was not invited to."), field="lines")
         if line.room_type not in RoomType.values or requested.get(line.room_type, 0) == 0:
             raise QuotationError(_("The group did not ask for this room type."), field="lines")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from notifications.models import EmailMessage
+from quotations.cities import city_key
 from quotations.errors import QuotationError
 from quotations.events import (
     DeadlineChanged,
@@ -72,11 +73,11 @@ def quotation_invite_hotels(
             raise QuotationError(
                 _("The deadline of an open bidding round cannot be brought forward."), field="bid_deadline"
             )
-        cities = {stay.city.casefold() for stay in locked.stays.all()}
+        cities = {city_key(stay.city) for stay in locked.stays.all()}
         for hotel in hotels:
             if not hotel.is_active:
                 raise QuotationError(_("%(hotel)s is not active.") % {"hotel": hotel.name}, field="hotels")
-            if hotel.city.casefold() not in cities:
+            if city_key(hotel.city) not in cities:
                 raise QuotationError(
                     _("%(hotel)s is in %(city)s, which is not on this itinerary.")
                     % {"hotel": hotel.name, "city": hotel.city},

@@ -105,7 +105,7 @@ PAGES = [
     ),
     Page("staff-send", "staff", lambda w: f"/staff/quotations/{w.quoted.pk}/send/?valid_until={w.valid_until}"),
     # The priced quotation's cost tables are wider than a phone.
-    Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE, fits=False),
+    Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE),
     Page("staff-client-preview", "staff", lambda w: f"/staff/quotations/{w.quoted.pk}/preview/"),
     Page("staff-profile", "staff", lambda w: "/accounts/profile/"),
     # Hotels

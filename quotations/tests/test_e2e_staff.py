@@ -2,6 +2,7 @@
 live, the irreversible buttons confirm with the keyboard, and without JavaScript too."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -146,6 +147,9 @@ def test_a_hotels_question_and_a_bid_entered_by_staff_reach_the_timeline_live(da
         timeout=30_000
     )
     assert staff_page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    # and the live message's time is written as the pages write theirs, in the site's time zone
+    live_time = staff_page.locator("[data-testid=room-messages] time").last.inner_text()
+    assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d{2}:\d{2} CES?T", live_time), live_time
 
     # when staff enter the bid the hotel phoned in
     entry = login(browser, base, staff.email)

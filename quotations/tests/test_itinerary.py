@@ -19,6 +19,8 @@ from quotations.cities import city_canonical, city_key, hotel_city_list
 from quotations.errors import QuotationError
 from quotations.factories import ClientFactory, HotelFactory, bid_lines_full
 from quotations.models import MealPlan, Quotation, QuotationLog, QuotationStay, ReferenceCounter
+from quotations.privacy import present_invitation_for_hotel, viewer_for
+from quotations.selectors import hotel_list_invitable
 from quotations.services import (
     RoomMix,
     StayInput,
@@ -121,6 +123,39 @@ def test_hotels_of_a_city_typed_in_lower_case_can_be_invited():
     )
     assert [invitation.hotel for invitation in invited] == [seville]
     assert EmailMessage.objects.filter(template="hotel_invitation").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_hotel_spelled_without_the_accent_is_invited_bids_and_reads_its_nights():
+    # given hotels in "Córdoba", as most spell it, and one written "cordoba "
+    HotelFactory(city="Córdoba")
+    HotelFactory(city="Córdoba")
+    member = HotelUserFactory()
+    plain = HotelFactory(name="Hotel Sin Tilde", city="cordoba ", members=[member])
+    quotation = _create([StayInput(city="CORDOBA", nights=2)])
+    staff = quotation.owner
+    assert list(quotation.stays.values_list("city", flat=True)) == ["Córdoba"]
+
+    # when staff invite every hotel the page offers, and the plain-spelled one bids
+    offered = list(hotel_list_invitable(quotation=quotation))
+    invited = quotation_invite_hotels(
+        quotation=quotation, hotels=offered, by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=5)
+    )
+    invitation = next(invitation for invitation in invited if invitation.hotel == plain)
+    bid = bid_submit(
+        invitation=invitation,
+        lines=bid_lines_full(quotation=quotation, hotel=plain, rates={"double": "90.00"}),
+        currency=plain.currency,
+        valid_until=timezone.localdate() + datetime.timedelta(days=30),
+        conditions="",
+        by=member,
+    )
+
+    # then it was offered, invited, its bid covers the stay, and its requirements name its nights
+    assert plain in offered and len(offered) == 3
+    assert [line.stay.city for line in bid.lines.all()] == ["Córdoba"]
+    requirements = present_invitation_for_hotel(invitation=invitation, viewer=viewer_for(member), now=timezone.now())
+    assert [stay.city for stay in requirements.stays] == ["Córdoba"]
 
 
 # --- a meal plan per stay -----------------------------------------------------------------------

@@ -54,11 +54,20 @@
     indicator.className = "badge " + ({ live: "text-bg-success", offline: "text-bg-warning", denied: "text-bg-danger" }[state] || "text-bg-secondary");
   }
 
+  // The style of the pages' own times (figures.when): "13 Dec 2026, 18:00 CET", in the site's time zone.
+  function formatWhen(when) {
+    var lang = document.documentElement.lang || undefined;
+    var zone = (room && room.dataset.timeZone) || undefined;
+    var day = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric", timeZone: zone }).format(when);
+    var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short", timeZone: zone }).format(when);
+    return day.replace(/\./g, "") + ", " + time;
+  }
+
   function formatTimes(scope) {
     var times = (scope || document).querySelectorAll("time[data-room-time]");
     for (var i = 0; i < times.length; i++) {
       var when = new Date(times[i].getAttribute("datetime"));
-      if (!isNaN(when)) times[i].textContent = when.toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
+      if (!isNaN(when)) times[i].textContent = formatWhen(when);
     }
   }
 
