@@ -295,6 +295,23 @@ VIEWER_FACTORY = "quotations.privacy.viewer_for"
 # Staff below this permission level do not see hotel net rates' margins.
 MARGIN_VISIBLE_FROM_LEVEL = env.int("MARGIN_VISIBLE_FROM_LEVEL", default=5)
 
+# --- Bookings and payments ----------------------------------------------------
+# The payment schedule of a new booking (bookings/money.py): a deposit of this percentage of the
+# total, or this fixed amount per paying traveller (both set: see BOOKING_DEPOSIT_WHICHEVER_HIGHER),
+# due this many days after approval; the balance due this many days before arrival.
+BOOKING_DEPOSIT_PERCENT = env.str("BOOKING_DEPOSIT_PERCENT", default="30")
+BOOKING_DEPOSIT_FIXED_PER_PERSON = env.str("BOOKING_DEPOSIT_FIXED_PER_PERSON", default="")
+BOOKING_DEPOSIT_WHICHEVER_HIGHER = env.bool("BOOKING_DEPOSIT_WHICHEVER_HIGHER", default=False)
+BOOKING_DEPOSIT_DUE_DAYS = env.int("BOOKING_DEPOSIT_DUE_DAYS", default=7)
+BOOKING_BALANCE_DAYS_BEFORE = env.int("BOOKING_BALANCE_DAYS_BEFORE", default=60)
+# The rooming list may be edited by the client until this many days before arrival.
+BOOKING_ROOMING_CUTOFF_DAYS = env.int("BOOKING_ROOMING_CUTOFF_DAYS", default=21)
+# The bank account clients pay by transfer into (the manual provider), shown on the booking page.
+BANK_ACCOUNT_HOLDER = env.str("BANK_ACCOUNT_HOLDER", default="Spirit Tours S.L.")
+BANK_ACCOUNT_IBAN = env.str("BANK_ACCOUNT_IBAN", default="ES91 2100 0418 4502 0005 1332")
+BANK_ACCOUNT_BIC = env.str("BANK_ACCOUNT_BIC", default="CAIXESBBXXX")
+BANK_NAME = env.str("BANK_NAME", default="CaixaBank")
+
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from quotations.cities import city_canonical, hotel_city_list
 from quotations.errors import QuotationError
+from quotations.hooks import quotation_approved
 from quotations.events import DeadlineChanged, StatusChanged
 from quotations.limits import bid_deadline_check, stays_check, travel_date_check, valid_until_check
 from quotations.models import (
@@ -397,6 +398,7 @@ def quotation_approve(*, quotation: Quotation, by: User) -> Quotation:
             check=_refuse_if_expired,
         )
         email_quotation_approved(quotation=quotation)
+        quotation_approved.send(sender=Quotation, quotation=quotation, by=by)
     return quotation
 
 

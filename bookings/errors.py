@@ -1,0 +1,5 @@
+from spirittours.errors import DomainError
+
+
+class BookingError(DomainError):
+    """A booking verb was refused; nothing was written."""

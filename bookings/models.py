@@ -1,0 +1,164 @@
+"""Bookings: an approved quote frozen as what the client bought, its payment schedule and its travellers.
+
+Every figure of a booking is copied from the quote's pricing when the client
+approves it and is never recomputed: the price lines, the chosen hotels and the
+exchange rates of that day. What has been paid is written here by the payments
+ledger only (`paid_amount`, each installment's `paid_amount`), so the booking's
+pages and status never need to add up payments themselves.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quotations.models import Client, Quotation
+from spirittours.db import TimeStampedModel
+from spirittours.geo import Currency
+
+
+class BookingStatus(models.TextChoices):
+    OPTION = "option", _("Option (awaiting the deposit)")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PAID = "paid", _("Paid in full")
+    TRAVELLING = "travelling", _("Travelling")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Booking(TimeStampedModel):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    quotation = models.OneToOneField(
+        Quotation, verbose_name=_("quotation"), on_delete=models.PROTECT, related_name="booking"
+    )
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="bookings")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_bookings"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.OPTION, db_index=True
+    )
+    group_name = models.CharField(_("group name"), max_length=200)
+    arrival = models.DateField(_("arrival"), db_index=True)
+    departure = models.DateField(_("departure"))
+    pax = models.PositiveIntegerField(_("travellers"))
+    paying = models.PositiveIntegerField(_("paying travellers"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+    # Confirmed payments minus done refunds; written by the payments ledger only.
+    paid_amount = models.DecimalField(_("paid"), max_digits=16, decimal_places=2, default=0)
+    # Frozen at approval: the client's lines per room type, the stays with their chosen hotels,
+    # and the exchange rate of each bid currency to the booking's currency on that day.
+    price_lines = models.JSONField(_("price per room type"), default=dict)
+    stays = models.JSONField(_("stays and hotels"), default=list)
+    exchange_rates = models.JSONField(_("exchange rates"), default=dict)
+    cancellation_tiers = models.JSONField(_("cancellation tiers"), default=list)
+    rooming_cutoff = models.DateField(_("rooming list cut-off"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["arrival", "reference"]
+        constraints = [
+            models.CheckConstraint(name="booking_total_not_negative", condition=models.Q(total__gte=0)),
+            models.CheckConstraint(
+                name="booking_departure_after_arrival", condition=models.Q(departure__gt=models.F("arrival"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.group_name}"
+
+    @property
+    def balance(self):
+        return self.total - self.paid_amount
+
+
+class InstallmentKind(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit")
+    PROGRESS = "progress", _("Progress payment")
+    BALANCE = "balance", _("Balance")
+    FULL = "full", _("Full payment")
+
+
+class Installment(models.Model):
+    """One due payment of a booking's schedule; the schedule's amounts add up to the booking's total."""
+
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="installments"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=10, choices=InstallmentKind.choices)
+    due_date = models.DateField(_("due date"), db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
+    # Confirmed payments of this installment; written by the payments ledger only.
+    paid_amount = models.DecimalField(_("paid"), max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("installment")
+        verbose_name_plural = _("installments")
+        ordering = ["booking", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "position"], name="installment_unique_position"),
+            models.CheckConstraint(name="installment_amount_not_negative", condition=models.Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking.reference} #{self.position} {self.get_kind_display()}"
+
+    @property
+    def outstanding(self):
+        return max(self.amount - self.paid_amount, 0)
+
+
+class Traveller(TimeStampedModel):
+    """One passenger of the manifest. `room_type` is the room they sleep in, which sets their price."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="travellers")
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    nationality = models.CharField(_("nationality (ISO code)"), max_length=2, blank=True)
+    document_number = models.CharField(_("document number"), max_length=40, blank=True)
+    document_expiry = models.DateField(_("document expiry"), null=True, blank=True)
+    dietary_needs = models.CharField(_("dietary needs"), max_length=200, blank=True)
+    accessibility_needs = models.CharField(_("accessibility needs"), max_length=200, blank=True)
+    emergency_contact = models.CharField(_("emergency contact"), max_length=200, blank=True)
+    room_type = models.CharField(_("room type"), max_length=10, blank=True)
+    is_free_place = models.BooleanField(_("free place"), default=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("traveller")
+        verbose_name_plural = _("travellers")
+        ordering = ["booking", "full_name", "pk"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class BookingLog(models.Model):
+    """Audit trail of a booking and its money: written in the same transaction as the change."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("booking log entry")
+        verbose_name_plural = _("booking log")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.action}"

@@ -1,0 +1,229 @@
+"""What each viewer may see of a booking: the one place that decides it for pages, emails and the API.
+
+Staff see every booking. A client's contact sees only the bookings of its own
+clients, in client prices (the frozen price lines, never a hotel's cost or the
+margin). Hotels see no booking here. Looking up a booking the viewer may not
+see raises NotVisible, exactly like a booking that does not exist.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus, Installment, InstallmentKind
+from quotations.models import MealPlan
+from quotations.privacy import Viewer, ViewerKind
+from quotations.privacy.presented import Label, Presented
+from quotations.privacy.requirements import PresentedRoomPrice, present_room_prices
+from spirittours.errors import NotVisible
+
+
+def bookings_visible(*, viewer: Viewer) -> QuerySet[Booking]:
+    if viewer.kind == ViewerKind.STAFF:
+        return Booking.objects.all()
+    if viewer.kind == ViewerKind.CLIENT:
+        return Booking.objects.filter(client_id__in=viewer.client_ids)
+    return Booking.objects.none()
+
+
+def booking_get_visible(*, viewer: Viewer, pk: int) -> Booking:
+    booking = bookings_visible(viewer=viewer).select_related("client", "owner", "quotation").filter(pk=pk).first()
+    if booking is None:
+        raise NotVisible
+    return booking
+
+
+@dataclass(frozen=True)
+class PresentedInstallment(Presented):
+    id: int
+    position: int
+    kind: str
+    kind_label: Label
+    due_date: datetime.date
+    amount: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PresentedBookedStay(Presented):
+    city: str
+    nights: int
+    check_in: datetime.date
+    check_out: datetime.date
+    hotel_name: str
+    meal_plan_label: Label
+
+
+@dataclass(frozen=True)
+class PresentedBankDetails(Presented):
+    holder: str
+    iban: str
+    bic: str
+    bank: str
+    reference: str  # what the client writes on the transfer
+
+
+@dataclass(frozen=True)
+class PresentedBooking(Presented):
+    id: int
+    reference: str
+    quotation_id: int
+    quotation_reference: str
+    group_name: str
+    client_name: str
+    owner_name: str
+    status: str
+    status_label: Label
+    is_open: bool  # not cancelled or completed: money may still move
+    arrival: datetime.date
+    departure: datetime.date
+    pax: int
+    paying: int
+    currency: str
+    total: Decimal
+    paid: Decimal
+    balance: Decimal
+    lines: tuple[PresentedRoomPrice, ...]
+    stays: tuple[PresentedBookedStay, ...]
+    installments: tuple[PresentedInstallment, ...]
+    next_due: PresentedInstallment | None
+    rooming_cutoff: datetime.date
+    bank: PresentedBankDetails
+
+
+@dataclass(frozen=True)
+class PresentedBookingSummary(Presented):
+    id: int
+    reference: str
+    group_name: str
+    client_name: str
+    owner_name: str
+    status: str
+    status_label: Label
+    arrival: datetime.date
+    currency: str
+    total: Decimal
+    balance: Decimal
+    next_due_date: datetime.date | None
+    overdue: bool
+
+
+def _installment(installment: Installment, today: datetime.date) -> PresentedInstallment:
+    outstanding = max(installment.amount - installment.paid_amount, Decimal(0))
+    return PresentedInstallment(
+        id=installment.pk,
+        position=installment.position,
+        kind=installment.kind,
+        kind_label=InstallmentKind(installment.kind).label,
+        due_date=installment.due_date,
+        amount=installment.amount,
+        paid=installment.paid_amount,
+        outstanding=outstanding,
+        overdue=outstanding > 0 and installment.due_date < today,
+    )
+
+
+def _stays(booking: Booking) -> tuple[PresentedBookedStay, ...]:
+    stays, day = [], booking.arrival
+    for stay in sorted(booking.stays, key=lambda entry: entry["position"]):
+        check_out = day + datetime.timedelta(days=stay["nights"])
+        stays.append(
+            PresentedBookedStay(
+                city=stay["city"],
+                nights=stay["nights"],
+                check_in=day,
+                check_out=check_out,
+                hotel_name=stay["hotel_name"],
+                meal_plan_label=MealPlan(stay["meal_plan"]).label,
+            )
+        )
+        day = check_out
+    return tuple(stays)
+
+
+def bank_details(*, booking: Booking) -> PresentedBankDetails:
+    return PresentedBankDetails(
+        holder=settings.BANK_ACCOUNT_HOLDER,
+        iban=settings.BANK_ACCOUNT_IBAN,
+        bic=settings.BANK_ACCOUNT_BIC,
+        bank=settings.BANK_NAME,
+        reference=booking.reference,
+    )
+
+
+def present_booking(*, viewer: Viewer, booking: Booking, today: datetime.date | None = None) -> PresentedBooking:
+    """The booking page's view, for staff or one of the booking's client contacts."""
+    if not bookings_visible(viewer=viewer).filter(pk=booking.pk).exists():
+        raise NotVisible
+    today = today or timezone.localdate()
+    installments = tuple(_installment(i, today) for i in booking.installments.order_by("position"))
+    is_staff = viewer.kind == ViewerKind.STAFF
+    return PresentedBooking(
+        id=booking.pk,
+        reference=booking.reference,
+        quotation_id=booking.quotation_id,
+        quotation_reference=booking.quotation.reference,
+        group_name=booking.group_name,
+        client_name=booking.client.name,
+        owner_name=booking.owner.get_full_name() if is_staff else "",
+        status=booking.status,
+        status_label=BookingStatus(booking.status).label,
+        is_open=booking.status not in (BookingStatus.CANCELLED, BookingStatus.COMPLETED),
+        arrival=booking.arrival,
+        departure=booking.departure,
+        pax=booking.pax,
+        paying=booking.paying,
+        currency=booking.currency,
+        total=booking.total,
+        paid=booking.paid_amount,
+        balance=booking.total - booking.paid_amount,
+        lines=present_room_prices(booking.price_lines),
+        stays=_stays(booking),
+        installments=installments,
+        next_due=next((i for i in installments if i.outstanding > 0), None),
+        rooming_cutoff=booking.rooming_cutoff,
+        bank=bank_details(booking=booking),
+    )
+
+
+def present_booking_list(
+    *, viewer: Viewer, bookings: QuerySet[Booking] | None = None, today: datetime.date | None = None
+) -> list[PresentedBookingSummary]:
+    """One row per visible booking (of `bookings` when given, already filtered by the caller)."""
+    today = today or timezone.localdate()
+    visible = bookings_visible(viewer=viewer)
+    if bookings is not None:
+        visible = visible.filter(pk__in=bookings.values("pk"))
+    is_staff = viewer.kind == ViewerKind.STAFF
+    rows = []
+    for booking in visible.select_related("client", "owner").prefetch_related("installments").order_by("arrival"):
+        open_installments = sorted(
+            (i for i in booking.installments.all() if i.amount > i.paid_amount), key=lambda i: i.position
+        )
+        upcoming = open_installments[0] if open_installments else None
+        rows.append(
+            PresentedBookingSummary(
+                id=booking.pk,
+                reference=booking.reference,
+                group_name=booking.group_name,
+                client_name=booking.client.name,
+                owner_name=booking.owner.get_full_name() if is_staff else "",
+                status=booking.status,
+                status_label=BookingStatus(booking.status).label,
+                arrival=booking.arrival,
+                currency=booking.currency,
+                total=booking.total,
+                balance=booking.total - booking.paid_amount,
+                next_due_date=upcoming.due_date if upcoming else None,
+                overdue=upcoming is not None
+                and upcoming.due_date < today
+                and booking.status != BookingStatus.CANCELLED,
+            )
+        )
+    return rows

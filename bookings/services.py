@@ -1,0 +1,189 @@
+"""Writes on bookings: creation from an approved quote, and what the payments ledger tells it.
+
+A booking is created in the transaction of the client's approval (the
+`quotation_approved` hook), with every figure frozen from the quote's current
+pricing and its payment schedule built once from the rules in force. Its status
+moves only forward on money: `option` until the first installment is paid,
+`confirmed` from then on (the quotation becomes `booked`), `paid` once the
+ledger reaches the total. The payments app is the only caller of
+`booking_ledger_apply`; bookings never reads payments.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from bookings.emails import email_booking_confirmed
+from bookings.errors import BookingError
+from bookings.models import Booking, BookingLog, BookingStatus, Installment
+from bookings.money import (
+    DEFAULT_CANCELLATION_TIERS,
+    DepositRule,
+    ScheduleRules,
+    schedule_build,
+)
+from quotations.models import Quotation, QuotationStatus
+from quotations.selectors import exchange_factor
+from quotations.services import quotation_mark_booked
+from quotations.services.references import reference_next
+
+S = BookingStatus
+
+
+def booking_log(*, booking: Booking, action: str, actor: User | None, data: dict | None = None) -> BookingLog:
+    """Append an audit entry; call it inside the transaction of the change it records."""
+    return BookingLog.objects.create(booking=booking, action=action, actor=actor, data=data or {})
+
+
+def _optional_decimal(value: str) -> Decimal | None:
+    return Decimal(value) if str(value).strip() else None
+
+
+def schedule_rules_default() -> ScheduleRules:
+    """The payment schedule rules of settings (BOOKING_DEPOSIT_* and BOOKING_BALANCE_DAYS_BEFORE)."""
+    return ScheduleRules(
+        deposit=DepositRule(
+            percent=_optional_decimal(settings.BOOKING_DEPOSIT_PERCENT),
+            fixed=_optional_decimal(settings.BOOKING_DEPOSIT_FIXED_PER_PERSON),
+            per_person=True,
+            whichever_higher=settings.BOOKING_DEPOSIT_WHICHEVER_HIGHER,
+            due_days=settings.BOOKING_DEPOSIT_DUE_DAYS,
+        ),
+        balance_days_before=settings.BOOKING_BALANCE_DAYS_BEFORE,
+    )
+
+
+def _frozen_stays(pricing) -> list[dict]:
+    """Each stay with its chosen hotel: what the booking bought, never a cost."""
+    stays = []
+    for choice in pricing.choices.select_related("stay", "bid__invitation__hotel").order_by("stay__position"):
+        hotel = choice.bid.invitation.hotel
+        stays.append(
+            {
+                "stay_id": choice.stay_id,
+                "position": choice.stay.position,
+                "city": choice.stay.city,
+                "nights": choice.stay.nights,
+                "meal_plan": choice.stay.meal_plan or pricing.quotation.meal_plan,
+                "hotel_id": hotel.pk,
+                "hotel_name": hotel.name,
+                "invitation_id": choice.bid.invitation_id,
+                "bid_id": choice.bid_id,
+            }
+        )
+    return stays
+
+
+def booking_create_from_quotation(
+    *, quotation: Quotation, by: User | None, today: datetime.date | None = None
+) -> Booking:
+    """The booking of an approved quote, in the caller's transaction; a second call returns the first booking."""
+    existing = Booking.objects.filter(quotation=quotation).first()
+    if existing is not None:
+        return existing
+    if quotation.status != QuotationStatus.APPROVED:
+        raise BookingError(_("Only an approved quote can become a booking."), code="not_approved")
+    pricing = quotation.pricings.filter(is_current=True).select_related("quotation").first()
+    if pricing is None:
+        raise BookingError(_("This quote has no price to book."), code="not_priced")
+    today = today or timezone.localdate()
+    stays = _frozen_stays(pricing)
+    bid_currencies = sorted({choice.bid.currency for choice in pricing.choices.select_related("bid")})
+    rates = {
+        currency: str(exchange_factor(base=currency, quote=pricing.currency, on=today))
+        for currency in bid_currencies
+        if currency != pricing.currency
+    }
+    paying = sum(line["paying"] for line in pricing.room_prices.values() if isinstance(line, dict)) or quotation.pax
+    total = pricing.price_total
+    plans = schedule_build(
+        total=total, paying=paying, arrival=quotation.arrival, today=today, rules=schedule_rules_default()
+    )
+    with transaction.atomic():
+        booking = Booking.objects.create(
+            reference=reference_next(prefix="B", year=today.year),
+            quotation=quotation,
+            client=quotation.client,
+            owner=quotation.owner,
+            group_name=quotation.group_name,
+            arrival=quotation.arrival,
+            departure=quotation.departure,
+            pax=quotation.pax,
+            paying=paying,
+            currency=pricing.currency,
+            total=total,
+            price_lines=pricing.room_prices,
+            stays=stays,
+            exchange_rates=rates,
+            cancellation_tiers=[
+                {"min_days_before": tier.min_days_before, "retained_percent": str(tier.retained_percent)}
+                for tier in DEFAULT_CANCELLATION_TIERS
+            ],
+            rooming_cutoff=quotation.arrival - datetime.timedelta(days=settings.BOOKING_ROOMING_CUTOFF_DAYS),
+        )
+        Installment.objects.bulk_create(
+            Installment(booking=booking, position=position, kind=str(plan.kind), due_date=plan.due, amount=plan.amount)
+            for position, plan in enumerate(plans, start=1)
+        )
+        booking_log(
+            booking=booking,
+            action="booking.created",
+            actor=by,
+            data={
+                "quotation": quotation.pk,
+                "total": str(total),
+                "currency": booking.currency,
+                "installments": [[str(plan.kind), plan.due.isoformat(), str(plan.amount)] for plan in plans],
+            },
+        )
+    return booking
+
+
+def booking_lock(*, booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().get(pk=booking.pk)
+
+
+def booking_ledger_apply(
+    *, booking: Booking, paid_total: Decimal, installment_paid: dict[int, Decimal], by: User | None
+) -> Booking:
+    """Store what the ledger says is paid and move the status forward on it.
+
+    Called by the payments ledger inside its transaction, with the sums it
+    computed under its own lock. The first installment paid in full confirms
+    the booking (the quotation becomes booked and the client is told); the
+    total paid makes it `paid`. A status never moves back here: a refund
+    lowers what is paid, not the status.
+    """
+    with transaction.atomic():
+        locked = booking_lock(booking=booking)
+        installments = list(locked.installments.order_by("position"))
+        for installment in installments:
+            paid = installment_paid.get(installment.pk, Decimal(0))
+            if installment.paid_amount != paid:
+                installment.paid_amount = paid
+                installment.save(update_fields=["paid_amount"])
+        locked.paid_amount = paid_total
+        previous = locked.status
+        if previous in (S.OPTION, S.CONFIRMED):
+            if paid_total >= locked.total:
+                locked.status = S.PAID
+            elif installments and installments[0].paid_amount >= installments[0].amount:
+                locked.status = S.CONFIRMED
+        locked.save(update_fields=["paid_amount", "status", "updated_at"])
+        if locked.status != previous:
+            booking_log(
+                booking=locked,
+                action="booking.status_changed",
+                actor=by,
+                data={"from": previous, "to": locked.status, "paid": str(paid_total)},
+            )
+        if previous == S.OPTION and locked.status in (S.CONFIRMED, S.PAID):
+            quotation_mark_booked(quotation=locked.quotation, by=None)
+            email_booking_confirmed(booking=locked)
+    booking.refresh_from_db()
+    return booking

@@ -1,0 +1,131 @@
+"""An approval becomes a booking in the same transaction, every figure frozen from the quote."""
+
+import datetime
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
+from bookings.errors import BookingError
+from bookings.factories import booking_approved
+from bookings.models import Booking, BookingLog, BookingStatus, InstallmentKind
+from bookings.services import booking_create_from_quotation
+from notifications.models import EmailMessage
+from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make, quotation_sent
+from quotations.models import ExchangeRate, QuotationStatus
+from quotations.services import (
+    bid_submit,
+    quotation_approve,
+    quotation_close_bidding,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_send,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_approving_a_quote_creates_its_booking_with_the_frozen_figures_and_schedule(settings):
+    # given the default rules: 30 % deposit due in 7 days, the balance 60 days before arrival
+    settings.BOOKING_DEPOSIT_PERCENT = "30"
+    settings.BOOKING_DEPOSIT_FIXED_PER_PERSON = ""
+    today = timezone.localdate()
+
+    # when the client approves a quote arriving in 150 days
+    booking = booking_approved(arrival_in_days=150)
+
+    # then the booking holds the quote's price and hotels, and a deposit and a balance that add up to it
+    quotation = booking.quotation
+    pricing = quotation.pricings.get(is_current=True)
+    assert booking.status == BookingStatus.OPTION
+    assert booking.reference.startswith(f"B-{today.year}-")
+    assert (booking.total, booking.currency, booking.paid_amount) == (pricing.price_total, "EUR", Decimal(0))
+    assert booking.price_lines == pricing.room_prices
+    assert [(s["city"], s["nights"]) for s in booking.stays] == [("Sevilla", 3)]
+    assert booking.stays[0]["hotel_name"] == pricing.choices.get().bid.invitation.hotel.name
+    installments = list(booking.installments.order_by("position"))
+    deposit = (pricing.price_total * Decimal("0.30")).quantize(Decimal("0.01"))
+    assert [(i.kind, i.due_date, i.amount) for i in installments] == [
+        (InstallmentKind.DEPOSIT, today + datetime.timedelta(days=7), deposit),
+        (InstallmentKind.BALANCE, booking.arrival - datetime.timedelta(days=60), pricing.price_total - deposit),
+    ]
+    assert booking.rooming_cutoff == booking.arrival - datetime.timedelta(days=21)
+    # and the quotation stays approved until the deposit is paid
+    assert quotation.status == QuotationStatus.APPROVED
+    assert BookingLog.objects.filter(booking=booking, action="booking.created").count() == 1
+
+
+def test_approval_inside_the_balance_window_is_one_installment_due_today():
+    booking = booking_approved(arrival_in_days=45)
+
+    assert [(i.kind, i.due_date, i.amount) for i in booking.installments.all()] == [
+        (InstallmentKind.FULL, timezone.localdate(), booking.total)
+    ]
+
+
+def test_the_exchange_rate_of_the_day_is_stored_and_never_recomputed():
+    # given a quote priced from a hotel's bid in dollars, with a rate in force
+    today = timezone.localdate()
+    ExchangeRate.objects.create(base="USD", quote="EUR", rate=Decimal("0.92"), valid_from=today)
+    contact, staff = ClientContactFactory(), StaffFactory()
+    quotation = quotation_make(
+        client=ClientFactory(contacts=[contact]), owner=staff, arrival=today + datetime.timedelta(days=120)
+    )
+    member = HotelUserFactory()
+    hotel = HotelFactory(city="Sevilla", currency="USD", members=[member])
+    (invitation,) = quotation_invite_hotels(
+        quotation=quotation, hotels=[hotel], by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=3)
+    )
+    bid_submit(
+        invitation=invitation,
+        lines=bid_lines_full(quotation=quotation, hotel=hotel, rates={"single": "90", "double": "110"}),
+        currency="USD",
+        valid_until=today + datetime.timedelta(days=30),
+        by=member,
+    )
+    quotation_close_bidding(quotation=quotation, by=staff)
+    quotation_price(quotation=quotation, by=staff)
+    quotation_send(quotation=quotation, valid_until=today + datetime.timedelta(days=14), by=staff)
+
+    # when the client approves, and the rate changes the next day
+    quotation_approve(quotation=quotation, by=contact)
+    ExchangeRate.objects.create(
+        base="USD", quote="EUR", rate=Decimal("0.99"), valid_from=today + datetime.timedelta(days=1)
+    )
+
+    # then the booking keeps the rate of its day
+    booking = Booking.objects.get(quotation=quotation)
+    assert booking.exchange_rates == {"USD": "0.92000000"}
+
+
+def test_a_booking_that_cannot_be_created_rolls_the_approval_back():
+    # given a sent quote
+    contact = ClientContactFactory()
+    quotation = quotation_sent(
+        client=ClientFactory(contacts=[contact]), arrival=timezone.localdate() + datetime.timedelta(days=120)
+    )
+    emails_before = EmailMessage.objects.count()
+
+    # when creating its booking fails
+    with (
+        mock.patch("bookings.services.schedule_build", side_effect=ValueError("broken rule")),
+        pytest.raises(ValueError),
+    ):
+        quotation_approve(quotation=quotation, by=contact)
+
+    # then nothing of the approval was written
+    quotation.refresh_from_db()
+    assert quotation.status == QuotationStatus.SENT
+    assert Booking.objects.count() == 0
+    assert EmailMessage.objects.count() == emails_before
+
+
+def test_a_quote_not_approved_is_never_booked():
+    quotation = quotation_sent(arrival=timezone.localdate() + datetime.timedelta(days=120))
+
+    with pytest.raises(BookingError):
+        booking_create_from_quotation(quotation=quotation, by=StaffFactory())
+
+    assert Booking.objects.count() == 0
