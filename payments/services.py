@@ -52,8 +52,8 @@ def _ledger_apply(*, booking: Booking, by: User | None) -> Booking:
 
 
 def transfer_key(*, booking: Booking, reference: str) -> str:
-    """One bank transfer, however its reference is typed: spaces and case aside."""
-    compact = re.sub(r"\s+", "", reference).upper()
+    """One bank transfer, however its reference is typed: only its letters and digits count, in any case."""
+    compact = re.sub(r"[^0-9A-Za-z]", "", reference).upper()
     return f"manual:{booking.pk}:{compact}"
 
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from quotations.cities import city_canonical, hotel_city_list
 from quotations.errors import QuotationError
-from quotations.hooks import quotation_approved
 from quotations.events import DeadlineChanged, StatusChanged
+from quotations.hooks import quotation_approved
 from quotations.limits import bid_deadline_check, stays_check, travel_date_check, valid_until_check
 from quotations.models import (
     Client,

@@ -57,7 +57,7 @@ def client_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return action_submit(
         request,
         lambda: quotation_approve(quotation=quotation, by=request.user),
-        success=_("Thank you! Your quote is approved; we will be in touch about the payment."),
+        success=_("Thank you! Your quote is approved and your booking is created: see how to pay below."),
         redirect_to=reverse("client:quotation", kwargs={"pk": pk}),
     )
 

@@ -1,0 +1,147 @@
+"""The booking pages over HTTP: each viewer reaches only its own bookings, staff record a transfer,
+and a refused transfer changes nothing."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client as HttpClient
+from django.utils import timezone, translation
+
+from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
+from bookings.factories import booking_approved
+from bookings.models import BookingStatus
+from payments.models import Payment
+from quotations.factories import HotelFactory
+from spirittours.templatetags.figures import money_format
+
+pytestmark = pytest.mark.django_db
+
+
+def _http(user) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def test_the_client_sees_its_booking_with_schedule_bank_details_and_reference():
+    contact = ClientContactFactory(language="en")
+    booking = booking_approved(contact=contact)
+    http = _http(contact)
+
+    listing = http.get("/client/bookings/")
+    page = http.get(f"/client/bookings/{booking.pk}/")
+
+    assert listing.status_code == 200 and booking.reference in listing.content.decode()
+    assert page.status_code == 200
+    html = page.content.decode()
+    deposit = booking.installments.get(position=1)
+    assert html.count('data-testid="installment-row"') == 2
+    assert 'data-testid="transfer-reference">' + booking.reference in html
+    assert 'data-testid="deposit-due"' in html
+    # client prices only: no hotel cost, no margin
+    pricing = booking.quotation.pricings.get(is_current=True)
+    assert str(pricing.hotel_cost_total) not in html and "margin" not in html.lower()
+    with translation.override("es"):  # the page's language without a language cookie
+        assert money_format(deposit.amount, "EUR").replace("\xa0", "&nbsp;") in html.replace("\xa0", "&nbsp;")
+
+
+def test_the_approved_quote_page_links_to_the_booking():
+    contact = ClientContactFactory(language="en")
+    booking = booking_approved(contact=contact)
+
+    http = _http(contact)
+    html = http.get(f"/client/quotations/{booking.quotation_id}/").content.decode()
+    followed = http.get(f"/client/bookings/quotation/{booking.quotation_id}/")
+
+    assert f'href="/client/bookings/quotation/{booking.quotation_id}/"' in html
+    assert followed.status_code == 302 and followed["Location"] == f"/client/bookings/{booking.pk}/"
+
+
+@pytest.mark.parametrize("who", ["other_client", "hotel", "anonymous_guess"])
+def test_a_booking_is_404_for_anyone_but_its_client_and_staff(who):
+    booking = booking_approved()
+    if who == "other_client":
+        other = ClientContactFactory()
+        booking_approved(contact=other)
+        http, url = _http(other), f"/client/bookings/{booking.pk}/"
+    elif who == "hotel":
+        member = HotelUserFactory()
+        HotelFactory(members=[member])
+        http, url = _http(member), f"/client/bookings/{booking.pk}/"
+    else:
+        http, url = _http(booking.client.contacts.get()), f"/client/bookings/{booking.pk + 1000}/"
+
+    assert http.get(url).status_code == 404
+
+
+def test_staff_list_filters_by_status_and_overdue():
+    staff = StaffFactory(language="en")
+    late = booking_approved()
+    on_time = booking_approved()
+    late.installments.filter(position=1).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    http = _http(staff)
+
+    overdue = http.get("/staff/bookings/?overdue=on").content.decode()
+    confirmed = http.get("/staff/bookings/?status=confirmed").content.decode()
+    everything = http.get("/staff/bookings/").content.decode()
+
+    assert late.reference in overdue and on_time.reference not in overdue
+    assert late.reference not in confirmed and 'data-testid="empty-state"' in confirmed
+    assert late.reference in everything and on_time.reference in everything
+
+
+def test_staff_record_the_deposit_transfer_on_the_booking_page():
+    staff = StaffFactory(language="en")
+    booking = booking_approved()
+    deposit = booking.installments.get(position=1)
+    http = _http(staff)
+
+    response = http.post(
+        f"/staff/payments/bookings/{booking.pk}/transfer/",
+        {
+            "installment": deposit.pk,
+            "amount": str(deposit.amount),
+            "received_on": timezone.localdate().isoformat(),
+            "reference": "BBVA 4411",
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/staff/bookings/{booking.pk}/"
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    page = http.get(f"/staff/bookings/{booking.pk}/").content.decode()
+    assert "BBVA 4411" in page and page.count('data-testid="ledger-row"') == 1
+
+
+def test_a_refused_transfer_shows_its_error_and_writes_nothing():
+    staff = StaffFactory(language="en")
+    booking = booking_approved()
+    deposit = booking.installments.get(position=1)
+
+    response = _http(staff).post(
+        f"/staff/payments/bookings/{booking.pk}/transfer/",
+        {
+            "installment": deposit.pk,
+            "amount": str(booking.total + Decimal("1.00")),
+            "received_on": timezone.localdate().isoformat(),
+            "reference": "X-1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "more than the booking still owes" in response.content.decode()
+    assert Payment.objects.count() == 0
+
+
+def test_a_client_cannot_post_a_transfer():
+    contact = ClientContactFactory()
+    booking = booking_approved(contact=contact)
+
+    response = _http(contact).post(
+        f"/staff/payments/bookings/{booking.pk}/transfer/",
+        {"installment": 1, "amount": "10", "received_on": "2026-01-01", "reference": "X"},
+    )
+
+    assert response.status_code == 404
+    assert Payment.objects.count() == 0
