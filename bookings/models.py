@@ -12,7 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from quotations.models import Client, Quotation
+from quotations.models import Client, Hotel, HotelInvitation, Quotation, RoomType
 from spirittours.db import TimeStampedModel
 from spirittours.geo import Currency
 
@@ -113,8 +113,50 @@ class Installment(models.Model):
         return max(self.amount - self.paid_amount, 0)
 
 
+class BookingHotel(models.Model):
+    """A hotel chosen for the booking: what it is told of its rooming list, and when."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="hotels")
+    hotel = models.ForeignKey(Hotel, verbose_name=_("hotel"), on_delete=models.PROTECT, related_name="bookings")
+    invitation = models.ForeignKey(
+        HotelInvitation, verbose_name=_("invitation"), on_delete=models.PROTECT, related_name="+"
+    )
+    check_in = models.DateField(_("check-in"))
+    check_out = models.DateField(_("check-out"))
+    # The rooming list was first sent (emailed) then; a change after it is flagged to the hotel.
+    rooming_sent_at = models.DateTimeField(_("rooming list sent at"), null=True, blank=True)
+    rooming_changed_at = models.DateTimeField(_("rooming list changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booked hotel")
+        verbose_name_plural = _("booked hotels")
+        ordering = ["booking", "check_in", "pk"]
+        constraints = [models.UniqueConstraint(fields=["booking", "hotel"], name="booking_hotel_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.booking.reference} → {self.hotel.name}"
+
+
+class BookingRoom(models.Model):
+    """One room of the booked mix (the same rooms at every hotel of the trip), numbered for the rooming list."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="rooms")
+    number = models.PositiveSmallIntegerField(_("room"))
+    room_type = models.CharField(_("room type"), max_length=10, choices=RoomType.choices)
+
+    class Meta:
+        verbose_name = _("booked room")
+        verbose_name_plural = _("booked rooms")
+        ordering = ["booking", "number"]
+        constraints = [models.UniqueConstraint(fields=["booking", "number"], name="booking_room_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.booking.reference} #{self.number} {self.get_room_type_display()}"
+
+
 class Traveller(TimeStampedModel):
-    """One passenger of the manifest. `room_type` is the room they sleep in, which sets their price."""
+    """One passenger of the manifest. `room_type` is the room they sleep in, which sets their price;
+    `room` their room on the rooming list."""
 
     booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="travellers")
     full_name = models.CharField(_("full name"), max_length=150)
@@ -126,8 +168,16 @@ class Traveller(TimeStampedModel):
     dietary_needs = models.CharField(_("dietary needs"), max_length=200, blank=True)
     accessibility_needs = models.CharField(_("accessibility needs"), max_length=200, blank=True)
     emergency_contact = models.CharField(_("emergency contact"), max_length=200, blank=True)
-    room_type = models.CharField(_("room type"), max_length=10, blank=True)
+    room_type = models.CharField(_("room type"), max_length=10, choices=RoomType.choices)
     is_free_place = models.BooleanField(_("free place"), default=False)
+    room = models.ForeignKey(
+        BookingRoom,
+        verbose_name=_("room"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="travellers",
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:

@@ -110,7 +110,7 @@ def test_a_booking_that_cannot_be_created_rolls_the_approval_back():
 
     # when creating its booking fails
     with (
-        mock.patch("bookings.services.schedule_build", side_effect=ValueError("broken rule")),
+        mock.patch("bookings.services.bookings.schedule_build", side_effect=ValueError("broken rule")),
         pytest.raises(ValueError),
     ):
         quotation_approve(quotation=quotation, by=contact)

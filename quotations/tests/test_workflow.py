@@ -87,7 +87,7 @@ def _invite(q, staff, contact):
     )
 
 
-def _send(q, staff, contact):
+def _frozen_pricing(q) -> None:
     # A frozen pricing as quotation_price would leave it; pricing itself is tested elsewhere.
     QuotationPricing.objects.create(
         quotation=q,
@@ -100,7 +100,17 @@ def _send(q, staff, contact):
         price_total=Decimal("6900.00"),
         bids_valid_until=timezone.localdate() + datetime.timedelta(days=30),
     )
+
+
+def _send(q, staff, contact):
+    _frozen_pricing(q)
     return quotation_send(quotation=q, valid_until=timezone.localdate() + datetime.timedelta(days=10), by=staff)
+
+
+def _approve(q, staff, contact):
+    # An approval creates the booking from the quote's price (bookings' hook), as a sent quote has one.
+    _frozen_pricing(q)
+    return quotation_approve(quotation=q, by=contact)
 
 
 def _withdraw_hotel(q, staff, contact):
@@ -149,7 +159,7 @@ VERBS = {
     Action.PRICE: _price,
     Action.SEND: _send,
     Action.REVISE: lambda q, staff, contact: quotation_revise(quotation=q, by=staff),
-    Action.APPROVE: lambda q, staff, contact: quotation_approve(quotation=q, by=contact),
+    Action.APPROVE: _approve,
     Action.REQUEST_CHANGES: lambda q, staff, contact: quotation_request_changes(
         quotation=q, message="Una noche más en Granada", by=contact
     ),

@@ -20,19 +20,21 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings.emails import email_booking_confirmed
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingLog, BookingStatus, Installment
+from bookings.models import Booking, BookingHotel, BookingLog, BookingRoom, BookingStatus, Installment
 from bookings.money import (
     DEFAULT_CANCELLATION_TIERS,
     DepositRule,
     ScheduleRules,
     schedule_build,
 )
-from quotations.models import Quotation, QuotationStatus
+from quotations.models import Quotation, QuotationStatus, RoomType
 from quotations.selectors import exchange_factor
 from quotations.services import quotation_mark_booked
 from quotations.services.references import reference_next
 
 S = BookingStatus
+# Rooms are numbered in the order the travellers fill the beds (quotations.pricing).
+ROOM_ORDER = (RoomType.SINGLE, RoomType.DOUBLE, RoomType.TWIN, RoomType.TRIPLE)
 
 
 def booking_log(*, booking: Booking, action: str, actor: User | None, data: dict | None = None) -> BookingLog:
@@ -77,6 +79,29 @@ def _frozen_stays(pricing) -> list[dict]:
             }
         )
     return stays
+
+
+def _rooms_and_hotels_create(*, booking: Booking) -> None:
+    """The numbered rooms of the booked mix, and each chosen hotel with its own nights."""
+    number = 0
+    rooms = []
+    for room_type in ROOM_ORDER:
+        line = booking.price_lines.get(room_type)
+        for _index in range((line or {}).get("rooms", 0) if isinstance(line, dict) else 0):
+            number += 1
+            rooms.append(BookingRoom(booking=booking, number=number, room_type=room_type))
+    BookingRoom.objects.bulk_create(rooms)
+    nights: dict[int, list] = {}
+    day = booking.arrival
+    for stay in sorted(booking.stays, key=lambda entry: entry["position"]):
+        check_out = day + datetime.timedelta(days=stay["nights"])
+        entry = nights.setdefault(stay["hotel_id"], [day, check_out, stay["invitation_id"]])
+        entry[1] = check_out
+        day = check_out
+    BookingHotel.objects.bulk_create(
+        BookingHotel(booking=booking, hotel_id=hotel_id, invitation_id=invitation_id, check_in=start, check_out=end)
+        for hotel_id, (start, end, invitation_id) in nights.items()
+    )
 
 
 def booking_create_from_quotation(
@@ -126,6 +151,7 @@ def booking_create_from_quotation(
             ],
             rooming_cutoff=quotation.arrival - datetime.timedelta(days=settings.BOOKING_ROOMING_CUTOFF_DAYS),
         )
+        _rooms_and_hotels_create(booking=booking)
         Installment.objects.bulk_create(
             Installment(booking=booking, position=position, kind=str(plan.kind), due_date=plan.due, amount=plan.amount)
             for position, plan in enumerate(plans, start=1)

@@ -1,0 +1,58 @@
+"""The back office's view of bookings: read-only, since every change goes through a service."""
+
+from django.contrib import admin
+
+from bookings.models import Booking, BookingLog, Installment, Traveller
+
+
+class InstallmentInline(admin.TabularInline):
+    model = Installment
+    extra = 0
+    can_delete = False
+    readonly_fields = ("position", "kind", "due_date", "amount", "paid_amount")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TravellerInline(admin.TabularInline):
+    model = Traveller
+    extra = 0
+    can_delete = False
+    fields = ("full_name", "nationality", "document_number", "document_expiry", "room_type", "is_free_place")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ("reference", "group_name", "client", "owner", "arrival", "status", "total", "paid_amount")
+    list_filter = ("status", "arrival", "owner")
+    search_fields = ("reference", "group_name", "client__name", "quotation__reference")
+    inlines = [InstallmentInline, TravellerInline]
+    readonly_fields = [field.name for field in Booking._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a booking is made by the client's approval
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BookingLog)
+class BookingLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "booking", "action", "actor")
+    list_filter = ("action",)
+    search_fields = ("booking__reference",)
+    readonly_fields = ("booking", "actor", "action", "data", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,29 @@
+"""Writes on bookings: one module per topic, each verb keyword-only and audited."""
+
+from bookings.services.bookings import (
+    booking_create_from_quotation,
+    booking_ledger_apply,
+    booking_lock,
+    booking_log,
+    schedule_rules_default,
+)
+from bookings.services.travellers import (
+    TravellerInput,
+    rooming_assign,
+    traveller_add,
+    traveller_remove,
+    travellers_import_csv,
+)
+
+__all__ = [
+    "TravellerInput",
+    "booking_create_from_quotation",
+    "booking_ledger_apply",
+    "booking_lock",
+    "booking_log",
+    "rooming_assign",
+    "schedule_rules_default",
+    "traveller_add",
+    "traveller_remove",
+    "travellers_import_csv",
+]

@@ -1,0 +1,76 @@
+"""Recording a bank transfer on the staff's booking page over HTTP; a refused one changes nothing."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from accounts.factories import ClientContactFactory, StaffFactory
+from bookings.factories import booking_approved
+from bookings.models import BookingStatus
+from payments.models import Payment
+
+pytestmark = pytest.mark.django_db
+
+
+def _http(user) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def test_staff_record_the_deposit_transfer_on_the_booking_page():
+    staff = StaffFactory(language="en")
+    booking = booking_approved()
+    deposit = booking.installments.get(position=1)
+    http = _http(staff)
+
+    response = http.post(
+        f"/staff/payments/bookings/{booking.pk}/transfer/",
+        {
+            "installment": deposit.pk,
+            "amount": str(deposit.amount),
+            "received_on": timezone.localdate().isoformat(),
+            "reference": "BBVA 4411",
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/staff/bookings/{booking.pk}/"
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    page = http.get(f"/staff/bookings/{booking.pk}/").content.decode()
+    assert "BBVA 4411" in page and page.count('data-testid="ledger-row"') == 1
+
+
+def test_a_refused_transfer_shows_its_error_and_writes_nothing():
+    staff = StaffFactory(language="en")
+    booking = booking_approved()
+    deposit = booking.installments.get(position=1)
+
+    response = _http(staff).post(
+        f"/staff/payments/bookings/{booking.pk}/transfer/",
+        {
+            "installment": deposit.pk,
+            "amount": str(booking.total + Decimal("1.00")),
+            "received_on": timezone.localdate().isoformat(),
+            "reference": "X-1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "more than the booking still owes" in response.content.decode()
+    assert Payment.objects.count() == 0
+
+
+def test_a_client_cannot_post_a_transfer():
+    contact = ClientContactFactory()
+    booking = booking_approved(contact=contact)
+
+    response = _http(contact).post(
+        f"/staff/payments/bookings/{booking.pk}/transfer/",
+        {"installment": 1, "amount": "10", "received_on": "2026-01-01", "reference": "X"},
+    )
+
+    assert response.status_code == 404
+    assert Payment.objects.count() == 0
