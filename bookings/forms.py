@@ -33,3 +33,54 @@ class BookingFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+
+FIELD = {"class": "form-control"}
+
+
+class TravellerForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(attrs=FIELD))
+    room_type = forms.ChoiceField(label=_("Room type"), choices=(), widget=forms.Select(attrs={"class": "form-select"}))
+    email = forms.EmailField(
+        label=_("Email (for their payment link)"), required=False, widget=forms.EmailInput(attrs=FIELD)
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={**FIELD, "type": "date"})
+    )
+    nationality = forms.CharField(
+        label=_("Nationality (country code)"),
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(attrs={**FIELD, "autocapitalize": "characters", "size": 2}),
+    )
+    document_number = forms.CharField(
+        label=_("Document number"), required=False, max_length=40, widget=forms.TextInput(attrs=FIELD)
+    )
+    document_expiry = forms.DateField(
+        label=_("Document expiry"), required=False, widget=forms.DateInput(attrs={**FIELD, "type": "date"})
+    )
+    dietary_needs = forms.CharField(
+        label=_("Dietary needs"), required=False, max_length=200, widget=forms.TextInput(attrs=FIELD)
+    )
+    accessibility_needs = forms.CharField(
+        label=_("Accessibility needs"), required=False, max_length=200, widget=forms.TextInput(attrs=FIELD)
+    )
+    emergency_contact = forms.CharField(
+        label=_("Emergency contact"), required=False, max_length=200, widget=forms.TextInput(attrs=FIELD)
+    )
+
+    def __init__(self, *args, room_types: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room_type"].choices = room_types
+
+
+class TravellerCsvForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "One traveller per row. First row: full_name, room_type (single, double, twin, triple), and any of "
+            "email, date_of_birth, nationality, document_number, document_expiry, dietary_needs, "
+            "accessibility_needs, emergency_contact. Dates as 2027-03-14 or 14/03/2027."
+        ),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,text/csv"}),
+    )

@@ -15,10 +15,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus, Installment, InstallmentKind
-from quotations.models import MealPlan
+from bookings.shares import ROOM_ORDER
+from quotations.models import MealPlan, RoomType
 from quotations.privacy import Viewer, ViewerKind
 from quotations.privacy.presented import Label, Presented
 from quotations.privacy.requirements import PresentedRoomPrice, present_room_prices
+from quotations.rooms import ROOM_OCCUPANCY
 from spirittours.errors import NotVisible
 
 
@@ -70,6 +72,36 @@ class PresentedBankDetails(Presented):
 
 
 @dataclass(frozen=True)
+class PresentedTraveller(Presented):
+    id: int
+    full_name: str
+    email: str
+    room_type: str
+    room_type_label: Label
+    is_free_place: bool
+    date_of_birth: datetime.date | None
+    nationality: str
+    document_number: str
+    document_expiry: datetime.date | None
+    document_expires_before_return: bool  # flagged: the document must be valid until the group is home
+    dietary_needs: str
+    accessibility_needs: str
+    emergency_contact: str
+    room_id: int | None
+    room_number: int | None
+
+
+@dataclass(frozen=True)
+class PresentedRoom(Presented):
+    id: int
+    number: int
+    room_type: str
+    room_type_label: Label
+    beds: int
+    guests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PresentedBooking(Presented):
     id: int
     reference: str
@@ -95,6 +127,10 @@ class PresentedBooking(Presented):
     next_due: PresentedInstallment | None
     rooming_cutoff: datetime.date
     bank: PresentedBankDetails
+    travellers: tuple[PresentedTraveller, ...]
+    rooms: tuple[PresentedRoom, ...]
+    room_types: tuple[tuple[str, Label], ...]  # the booked room types, for the manifest's form
+    beds_left: int
 
 
 @dataclass(frozen=True)
@@ -147,6 +183,47 @@ def _stays(booking: Booking) -> tuple[PresentedBookedStay, ...]:
     return tuple(stays)
 
 
+def present_travellers(*, booking: Booking) -> tuple[PresentedTraveller, ...]:
+    """The booking's active travellers (for its client and staff only: callers check visibility)."""
+    rows = booking.travellers.filter(cancelled_at__isnull=True).select_related("room").order_by("created_at", "pk")
+    return tuple(
+        PresentedTraveller(
+            id=t.pk,
+            full_name=t.full_name,
+            email=t.email,
+            room_type=t.room_type,
+            room_type_label=RoomType(t.room_type).label,
+            is_free_place=t.is_free_place,
+            date_of_birth=t.date_of_birth,
+            nationality=t.nationality,
+            document_number=t.document_number,
+            document_expiry=t.document_expiry,
+            document_expires_before_return=t.document_expiry is not None and t.document_expiry < booking.departure,
+            dietary_needs=t.dietary_needs,
+            accessibility_needs=t.accessibility_needs,
+            emergency_contact=t.emergency_contact,
+            room_id=t.room_id,
+            room_number=t.room.number if t.room else None,
+        )
+        for t in rows
+    )
+
+
+def present_rooms(*, booking: Booking) -> tuple[PresentedRoom, ...]:
+    rooms = booking.rooms.prefetch_related("travellers").order_by("number")
+    return tuple(
+        PresentedRoom(
+            id=room.pk,
+            number=room.number,
+            room_type=room.room_type,
+            room_type_label=RoomType(room.room_type).label,
+            beds=ROOM_OCCUPANCY[room.room_type],
+            guests=tuple(t.full_name for t in room.travellers.all() if t.cancelled_at is None),
+        )
+        for room in rooms
+    )
+
+
 def bank_details(*, booking: Booking) -> PresentedBankDetails:
     return PresentedBankDetails(
         holder=settings.BANK_ACCOUNT_HOLDER,
@@ -164,6 +241,8 @@ def present_booking(*, viewer: Viewer, booking: Booking, today: datetime.date | 
     today = today or timezone.localdate()
     installments = tuple(_installment(i, today) for i in booking.installments.order_by("position"))
     is_staff = viewer.kind == ViewerKind.STAFF
+    travellers = present_travellers(booking=booking)
+    rooms = present_rooms(booking=booking)
     return PresentedBooking(
         id=booking.pk,
         reference=booking.reference,
@@ -189,6 +268,10 @@ def present_booking(*, viewer: Viewer, booking: Booking, today: datetime.date | 
         next_due=next((i for i in installments if i.outstanding > 0), None),
         rooming_cutoff=booking.rooming_cutoff,
         bank=bank_details(booking=booking),
+        travellers=travellers,
+        rooms=rooms,
+        room_types=tuple((t, RoomType(t).label) for t in ROOM_ORDER if any(r.room_type == t for r in rooms)),
+        beds_left=sum(room.beds for room in rooms) - len(travellers),
     )
 
 

@@ -2,13 +2,23 @@ from django.urls import path
 
 from bookings import views
 
+# The manifest and rooming list: the same verbs for the group's contacts and for staff.
+_manifest = [
+    path("<int:pk>/travellers/add/", views.booking_traveller_add, name="traveller_add"),
+    path("<int:pk>/travellers/import/", views.booking_travellers_import, name="travellers_import"),
+    path("<int:pk>/travellers/<int:traveller_id>/remove/", views.booking_traveller_remove, name="traveller_remove"),
+    path("<int:pk>/rooming/", views.booking_rooming_save, name="rooming_save"),
+]
+
 client_urlpatterns = [
     path("", views.client_booking_list, name="home"),
     path("<int:pk>/", views.client_booking, name="booking"),
     path("quotation/<int:pk>/", views.client_booking_for_quotation, name="for_quotation"),
+    *_manifest,
 ]
 
 staff_urlpatterns = [
     path("", views.staff_booking_list, name="home"),
     path("<int:pk>/", views.staff_booking, name="booking"),
+    *_manifest,
 ]

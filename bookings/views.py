@@ -1,27 +1,148 @@
 """The booking pages: the client's bookings and one booking, the staff's list and one booking."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
-from bookings.forms import BookingFilterForm
+from bookings.errors import BookingError
+from bookings.forms import BookingFilterForm, TravellerCsvForm, TravellerForm
 from bookings.panels import booking_panels
 from bookings.privacy import booking_get_visible, bookings_visible, present_booking, present_booking_list
+from bookings.rules import manifest_editable
 from bookings.selectors import booking_list_filter
+from bookings.services import (
+    TravellerInput,
+    rooming_assign,
+    traveller_add,
+    traveller_remove,
+    travellers_import_csv,
+)
+from quotations.models import RoomType
+from quotations.privacy import viewer_for
 from spirittours.access import client_required, staff_required
 from spirittours.errors import NotVisible
+from spirittours.web import action_submit, form_add_domain_error, form_submit
 
 
 def booking_page(request: HttpRequest, pk: int, *, template: str, viewer_kind: str, status: int = 200, **extra):
-    """One booking for its viewer, with the panels other apps add; `extra` is handed to those panels' context."""
+    """One booking for its viewer, with the panels other apps add.
+
+    `extra` holds forms being shown again with their errors: the page's own
+    (traveller_form, csv_form, csv_errors, rooming_error) and the panels' (handed to their context).
+    """
     booking = booking_get_visible(viewer=request.viewer, pk=pk)
     request.booking_panel_extra = extra
+    presented = present_booking(viewer=request.viewer, booking=booking)
     context = {
-        "booking": present_booking(viewer=request.viewer, booking=booking),
+        "booking": presented,
         "panels": booking_panels(request=request, booking=booking, viewer_kind=viewer_kind),
+        "manifest_open": manifest_editable(booking=booking, by=request.user),
+        "traveller_form": extra.get("traveller_form") or TravellerForm(room_types=list(presented.room_types)),
+        "csv_form": extra.get("csv_form") or TravellerCsvForm(),
+        "csv_errors": extra.get("csv_errors", []),
+        "rooming_error": extra.get("rooming_error", ""),
+        "ns": f"{viewer_kind}_bookings",
     }
     return render(request, template, context, status=status)
+
+
+def _page_for(request: HttpRequest, pk: int, **extra) -> HttpResponse:
+    """The booking page of the viewer's side, shown again with a form's errors (400)."""
+    if request.viewer.kind == "staff":
+        return booking_page(
+            request, pk, template="bookings/staff/booking.html", viewer_kind="staff", status=400, **extra
+        )
+    return booking_page(request, pk, template="bookings/client/booking.html", viewer_kind="client", status=400, **extra)
+
+
+def _back(request: HttpRequest, booking) -> str:
+    name = "staff_bookings:booking" if request.viewer.kind == "staff" else "client_bookings:booking"
+    return reverse(name, kwargs={"pk": booking.pk}) + "#travellers"
+
+
+@require_POST
+@login_required
+def booking_traveller_add(request: HttpRequest, pk: int) -> HttpResponse:
+    request.viewer = viewer_for(request.user)
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    presented_types = [(t, RoomType(t).label) for t in sorted({r.room_type for r in booking.rooms.all()})]
+    form = TravellerForm(request.POST, room_types=presented_types)
+    done = form_submit(
+        request,
+        form,
+        lambda data: traveller_add(booking=booking, data=TravellerInput(**data), by=request.user),
+        success=_("The traveller is added."),
+        redirect_to=_back(request, booking),
+    )
+    return done or _page_for(request, pk, traveller_form=form)
+
+
+@require_POST
+@login_required
+def booking_travellers_import(request: HttpRequest, pk: int) -> HttpResponse:
+    request.viewer = viewer_for(request.user)
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    form = TravellerCsvForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page_for(request, pk, csv_form=form)
+    try:
+        created, errors = travellers_import_csv(
+            booking=booking, content=form.cleaned_data["file"].read(), by=request.user
+        )
+    except BookingError as error:
+        form_add_domain_error(form, error)
+        return _page_for(request, pk, csv_form=form)
+    if errors:
+        return _page_for(request, pk, csv_form=form, csv_errors=errors)
+    messages.success(
+        request,
+        ngettext("%(count)d traveller is added.", "%(count)d travellers are added.", len(created))
+        % {"count": len(created)},
+    )
+    return redirect(_back(request, booking))
+
+
+@require_POST
+@login_required
+def booking_traveller_remove(request: HttpRequest, pk: int, traveller_id: int) -> HttpResponse:
+    request.viewer = viewer_for(request.user)
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    traveller = booking.travellers.filter(pk=traveller_id, cancelled_at__isnull=True).first()
+    if traveller is None:
+        raise NotVisible
+    return action_submit(
+        request,
+        lambda: traveller_remove(traveller=traveller, by=request.user),
+        success=_("The traveller is removed."),
+        redirect_to=_back(request, booking),
+    )
+
+
+@require_POST
+@login_required
+def booking_rooming_save(request: HttpRequest, pk: int) -> HttpResponse:
+    request.viewer = viewer_for(request.user)
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    assignments: dict[int, int | None] = {}
+    for key, value in request.POST.items():
+        if not key.startswith("room_"):
+            continue
+        try:
+            assignments[int(key.removeprefix("room_"))] = int(value) if value else None
+        except ValueError:
+            return _page_for(request, pk, rooming_error=_("Choose a room from the list for each traveller."))
+    try:
+        rooming_assign(booking=booking, assignments=assignments, by=request.user)
+    except BookingError as error:
+        return _page_for(request, pk, rooming_error=str(error))
+    messages.success(request, _("The rooming list is saved."))
+    return redirect(_back(request, booking).replace("#travellers", "#rooming"))
 
 
 @require_GET

@@ -52,6 +52,7 @@ STYLES = {
     "heading": ParagraphStyle("heading", fontName="Helvetica-Bold", fontSize=12, leading=15, spaceBefore=10),
     "body": ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13),
     "bold": ParagraphStyle("bold", fontName="Helvetica-Bold", fontSize=10, leading=13),
+    "item": ParagraphStyle("item", fontName="Helvetica", fontSize=10, leading=13, leftIndent=10, bulletIndent=0),
     "small": ParagraphStyle("small", fontName="Helvetica", fontSize=9, leading=12, textColor=GREY),
     "right": ParagraphStyle("right", fontName="Helvetica", fontSize=10, leading=13, alignment=TA_RIGHT),
     "right_bold": ParagraphStyle("right_bold", fontName="Helvetica-Bold", fontSize=10, leading=13, alignment=TA_RIGHT),
@@ -181,7 +182,8 @@ def _inclusions(quote: PresentedQuotationForClient) -> list:
     meal_plan = gettext("Accommodation, %(meal_plan)s") % {"meal_plan": quote.requirements.meal_plan}
     return [
         _text(gettext("What is included"), "heading"),
-        *(_text(f"• {inclusion}") for inclusion in (meal_plan, *quote.inclusions)),
+        # An en dash, not a bullet: reportlab writes the bullet where text extraction reads a control character.
+        *(Paragraph(escape(str(item)), STYLES["item"], bulletText="–") for item in (meal_plan, *quote.inclusions)),
     ]
 
 

@@ -17,13 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingHotel, BookingRoom, BookingStatus, Traveller
+from bookings.models import Booking, BookingHotel, BookingRoom, Traveller
+from bookings.rules import manifest_editable_check
 from bookings.services.bookings import booking_lock, booking_log
 from quotations.models import RoomType
 from quotations.rooms import ROOM_OCCUPANCY
-from spirittours.templatetags.figures import day_format
 
 MAX_CSV_BYTES = 512 * 1024
 MAX_CSV_ROWS = 1000
@@ -44,29 +44,6 @@ class TravellerInput:
     accessibility_needs: str = ""
     emergency_contact: str = ""
     is_free_place: bool = False
-
-
-def manifest_editable_check(*, booking: Booking, by: User, today: datetime.date | None = None) -> None:
-    """The one rule for who may change the manifest and rooming list, and until when.
-
-    The booking's client contacts until the rooming cut-off; staff until the
-    group departs. Never once the booking is cancelled or completed.
-    """
-    today = today or timezone.localdate()
-    if booking.status in (BookingStatus.CANCELLED, BookingStatus.COMPLETED):
-        raise BookingError(_("This booking can no longer be changed."), code="closed")
-    if by.role == Role.STAFF and by.is_active:
-        if today > booking.departure:
-            raise BookingError(_("The group has already travelled."), code="closed")
-        return
-    if by.role != Role.CLIENT or not booking.client.contacts.filter(pk=by.pk, is_active=True).exists():
-        raise BookingError(_("Only the group's contacts and our team may change the travellers."), code="forbidden")
-    if today > booking.rooming_cutoff:
-        raise BookingError(
-            _("The rooming list closed on %(date)s: write to us for any change.")
-            % {"date": day_format(booking.rooming_cutoff)},
-            code="cutoff",
-        )
 
 
 def _beds(booking: Booking) -> dict[str, int]:
@@ -91,7 +68,7 @@ def _validate(data: TravellerInput, *, booking: Booking, beds_left: dict[str, in
         errors["room_type"] = _("Choose one of the booked room types.")
     elif beds_left[data.room_type] <= 0:
         errors["room_type"] = _("No bed of this room type is left.")
-    if data.nationality and not COUNTRY.match(data.nationality):
+    if data.nationality and not COUNTRY.match(data.nationality.strip().upper()):
         errors["nationality"] = _("Give the nationality as a two-letter country code, e.g. ES.")
     if data.date_of_birth and not datetime.date(1900, 1, 1) <= data.date_of_birth <= timezone.localdate():
         errors["date_of_birth"] = _("Give a date of birth in the past.")
@@ -119,7 +96,7 @@ def _create(booking: Booking, data: TravellerInput) -> Traveller:
         full_name=" ".join(data.full_name.split()),
         email=data.email.strip(),
         date_of_birth=data.date_of_birth,
-        nationality=data.nationality.upper(),
+        nationality=data.nationality.strip().upper(),
         document_number=data.document_number.strip(),
         document_expiry=data.document_expiry,
         dietary_needs=data.dietary_needs.strip(),

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
 
@@ -48,7 +49,9 @@ def test_a_refused_transfer_shows_its_error_and_writes_nothing():
     booking = booking_approved()
     deposit = booking.installments.get(position=1)
 
-    response = _http(staff).post(
+    http = _http(staff)
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = http.post(
         f"/staff/payments/bookings/{booking.pk}/transfer/",
         {
             "installment": deposit.pk,
