@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from bookings.urls import client_urlpatterns, staff_urlpatterns
+from bookings.urls import client_urlpatterns, portal_urlpatterns, staff_urlpatterns
 from spirittours.areas import Area, NavEntry
 
 AREAS = [
@@ -29,6 +29,17 @@ AREAS = [
         nav=(
             NavEntry(
                 label=_("Bookings"), url_name="staff_bookings:home", order=15, active_on=("staff_bookings:booking",)
+            ),
+        ),
+    ),
+    Area(
+        namespace="portal_bookings",
+        prefix="portal/bookings/",
+        role=Role.HOTEL,
+        urlpatterns=portal_urlpatterns,
+        nav=(
+            NavEntry(
+                label=_("Bookings"), url_name="portal_bookings:home", order=20, active_on=("portal_bookings:booking",)
             ),
         ),
     ),

@@ -6,9 +6,11 @@ figures and their own booking link; nothing here ever names a hotel's price.
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import format_lazy
 
 from bookings.models import Booking
 from notifications.services import email_queue
+from quotations.models import RoomType
 
 
 def _client_url(booking: Booking) -> str:
@@ -55,3 +57,47 @@ def email_payment_received(*, booking: Booking, payment_id: int, amount, currenc
             },
             dedupe_key=f"payment_received:payment:{payment_id}:user:{contact.pk}",
         )
+
+
+def _hotel_language(hotel) -> str:
+    member = hotel.members.filter(is_active=True).order_by("pk").first()
+    return member.language if member else "es"
+
+
+def email_hotel_booking_request(*, booked_hotel) -> None:
+    """To a chosen hotel: the booking of its rooms and its nights, never a price or the client."""
+    _email_hotel(
+        booked_hotel=booked_hotel, update=None, dedupe_key=f"hotel_booking_request:booked_hotel:{booked_hotel.pk}"
+    )
+
+
+def email_hotel_rooming(*, booked_hotel, update: bool, sent_at) -> None:
+    """To a chosen hotel: its rooming list is ready (or was updated) on its portal."""
+    key = f"hotel_rooming:booked_hotel:{booked_hotel.pk}:{sent_at.isoformat()}"
+    _email_hotel(booked_hotel=booked_hotel, update=update, dedupe_key=key)
+
+
+def _email_hotel(*, booked_hotel, update: bool | None, dedupe_key: str) -> None:
+    booking = booked_hotel.booking
+    counts: dict[str, int] = {}
+    for room in booking.rooms.all():
+        counts[room.room_type] = counts.get(room.room_type, 0) + 1
+    path = reverse("portal_bookings:booking", kwargs={"pk": booked_hotel.pk})
+    email_queue(
+        template="hotel_booking_request",
+        to_email=booked_hotel.hotel.email,
+        to_name=booked_hotel.hotel.name,
+        language=_hotel_language(booked_hotel.hotel),
+        context={
+            "booking_reference": booking.reference,
+            "group_name": booking.group_name,
+            "check_in": booked_hotel.check_in,
+            "check_out": booked_hotel.check_out,
+            # Lazy labels: rendered in the hotel's language.
+            "rooms": [format_lazy("{} × {}", count, RoomType(room_type).label) for room_type, count in counts.items()],
+            "url": f"{settings.SITE_URL}{path}",
+            "rooming": update is not None,
+            "update": bool(update),
+        },
+        dedupe_key=dedupe_key,
+    )

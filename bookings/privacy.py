@@ -102,6 +102,15 @@ class PresentedRoom(Presented):
 
 
 @dataclass(frozen=True)
+class PresentedBookedHotel(Presented):
+    id: int
+    hotel_name: str
+    check_in: datetime.date
+    check_out: datetime.date
+    rooming_sent_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
 class PresentedBooking(Presented):
     id: int
     reference: str
@@ -131,6 +140,7 @@ class PresentedBooking(Presented):
     rooms: tuple[PresentedRoom, ...]
     room_types: tuple[tuple[str, Label], ...]  # the booked room types, for the manifest's form
     beds_left: int
+    hotels: tuple[PresentedBookedHotel, ...]  # staff only; empty for a client
 
 
 @dataclass(frozen=True)
@@ -272,6 +282,18 @@ def present_booking(*, viewer: Viewer, booking: Booking, today: datetime.date | 
         rooms=rooms,
         room_types=tuple((t, RoomType(t).label) for t in ROOM_ORDER if any(r.room_type == t for r in rooms)),
         beds_left=sum(room.beds for room in rooms) - len(travellers),
+        hotels=tuple(
+            PresentedBookedHotel(
+                id=h.pk,
+                hotel_name=h.hotel.name,
+                check_in=h.check_in,
+                check_out=h.check_out,
+                rooming_sent_at=h.rooming_sent_at,
+            )
+            for h in booking.hotels.select_related("hotel").order_by("check_in", "pk")
+        )
+        if is_staff
+        else (),
     )
 
 

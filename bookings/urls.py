@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings import views, views_hotels
 
 # The manifest and rooming list: the same verbs for the group's contacts and for staff.
 _manifest = [
@@ -20,5 +20,17 @@ client_urlpatterns = [
 staff_urlpatterns = [
     path("", views.staff_booking_list, name="home"),
     path("<int:pk>/", views.staff_booking, name="booking"),
+    path("<int:pk>/rooming/send/", views_hotels.staff_rooming_send, name="rooming_send"),
+    path(
+        "<int:pk>/rooming/<int:hotel_pk>.<slug:extension>",
+        views_hotels.staff_rooming_export,
+        name="rooming_export",
+    ),
     *_manifest,
+]
+
+portal_urlpatterns = [
+    path("", views_hotels.portal_booking_list, name="home"),
+    path("<int:pk>/", views_hotels.portal_booking, name="booking"),
+    path("<int:pk>/rooming.<slug:extension>", views_hotels.portal_rooming_export, name="rooming_export"),
 ]

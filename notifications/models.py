@@ -27,6 +27,8 @@ class EmailTemplate(models.TextChoices):
     HOTEL_ACTIVITY = "hotel_activity", _("Hotel activity")
     BIDDING_INCOMPLETE = "bidding_incomplete", _("Bidding closed incomplete")
     PASSWORD_RESET = "password_reset", _("Password reset")
+    TRAVELLER_PAYMENT_LINK = "traveller_payment_link", _("Traveller's payment link")
+    HOTEL_BOOKING_REQUEST = "hotel_booking_request", _("Booking request to a hotel")
 
 
 class EmailStatus(models.TextChoices):

@@ -48,6 +48,21 @@ def preview_context(template: str) -> dict:
             "balance_due": Decimal("22477.00"),
         },
         "booking_confirmed": {**booking, "arrival": arrival, "departure": departure},
+        "traveller_payment_link": {
+            **booking,
+            "traveller_name": "Ana Ruiz Gómez",
+            "leader_name": "Padre Javier Romero",
+            "arrival": arrival,
+            "amount": Decimal("412.35"),
+            "currency": "EUR",
+            "due": today + datetime.timedelta(days=7),
+        },
+        "hotel_booking_request": {
+            **booking,
+            "check_in": arrival,
+            "check_out": departure,
+            "rooms": ["2 × Single", "18 × Double"],
+        },
         "guide_assigned": {**booking, "guide_name": "Javier Ortega", "arrival": arrival, "departure": departure},
         "payment_reminder": {
             **booking,

@@ -1,9 +1,14 @@
-"""Staff's money actions (see spirittours/areas.py); they show on the booking pages as panels."""
+"""The money pages (see spirittours/areas.py); on the booking pages they show as panels.
+
+`pay/` is the travellers' own payment pages: no role, the signed link is the key.
+"""
 
 from accounts.models import Role
-from payments.urls import staff_urlpatterns
+from payments.urls import client_urlpatterns, pay_urlpatterns, staff_urlpatterns
 from spirittours.areas import Area
 
 AREAS = [
     Area(namespace="staff_payments", prefix="staff/payments/", role=Role.STAFF, urlpatterns=staff_urlpatterns),
+    Area(namespace="client_payments", prefix="client/payments/", role=Role.CLIENT, urlpatterns=client_urlpatterns),
+    Area(namespace="pay", prefix="pay/", role=(), urlpatterns=pay_urlpatterns),
 ]

@@ -1,10 +1,18 @@
 """The payments panels of the booking pages (declared for bookings.panels)."""
 
-from bookings.models import BookingStatus
+from decimal import Decimal
+
+from django.urls import reverse
+
 from bookings.panels import BookingPanel
+from bookings.shares import installment_shares
 from payments.forms import TransferForm
+from payments.models import PaymentStatus
 from payments.selectors import payment_list_for_booking
-from payments.services import OPEN_FOR_PAYMENT
+from payments.services import OPEN_FOR_PAYMENT, share_outstanding
+from payments.travellers import traveller_link_token
+
+ANNOUNCED = (PaymentStatus.CONFIRMED, PaymentStatus.PENDING)
 
 
 def _staff_ledger(request, booking) -> dict:
@@ -19,11 +27,43 @@ def _staff_ledger(request, booking) -> dict:
 
 
 def _client_payments(request, booking) -> dict:
-    confirmed = [p for p in payment_list_for_booking(booking=booking) if p.status == "confirmed"]
+    payments = list(payment_list_for_booking(booking=booking))
+    open_for_payment = booking.status in OPEN_FOR_PAYMENT
+    installments = []
+    for installment in booking.installments.order_by("position"):
+        announced = sum(
+            (p.amount for p in payments if p.installment_id == installment.pk and p.status in ANNOUNCED), Decimal(0)
+        )
+        installments.append(
+            {
+                "id": installment.pk,
+                "label": installment.get_kind_display(),
+                "due_date": installment.due_date,
+                "left": max(installment.amount - announced, Decimal(0)),
+            }
+        )
+    upcoming = next((i for i in booking.installments.order_by("position") if i.amount > i.paid_amount), None)
+    shares = []
+    if upcoming is not None:
+        amounts = installment_shares(booking=booking, installment=upcoming)
+        for traveller in booking.travellers.filter(cancelled_at__isnull=True).order_by("created_at", "pk"):
+            shares.append(
+                {
+                    "traveller": traveller,
+                    "share": amounts.get(traveller.pk, Decimal(0)),
+                    "left": share_outstanding(installment=upcoming, traveller=traveller),
+                    "link": reverse("pay:traveller", kwargs={"token": traveller_link_token(traveller=traveller)}),
+                }
+            )
     return {
-        "payments": confirmed,
+        "payments": [p for p in payments if p.status == PaymentStatus.CONFIRMED],
+        "pending": [p for p in payments if p.status == PaymentStatus.PENDING],
         "currency": booking.currency,
-        "owes": booking.status != BookingStatus.CANCELLED and booking.paid_amount < booking.total,
+        "owes": open_for_payment and booking.paid_amount < booking.total,
+        "installments": installments,
+        "upcoming": upcoming,
+        "shares": shares,
+        "booking_id": booking.pk,
     }
 
 

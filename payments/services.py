@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from bookings.emails import email_payment_received
-from bookings.models import Booking, BookingStatus, Installment
+from bookings.models import Booking, BookingStatus, Installment, Traveller
 from bookings.services import booking_ledger_apply, booking_lock, booking_log
+from bookings.shares import installment_shares
+from payments.emails import email_traveller_payment_link
 from payments.errors import PaymentError
 from payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from payments.travellers import transfer_reference
 from quotations.services.references import reference_next
 
 OPEN_FOR_PAYMENT = (BookingStatus.OPTION, BookingStatus.CONFIRMED, BookingStatus.TRAVELLING)
@@ -148,3 +151,133 @@ def payment_confirm(*, payment: Payment, by: User | None) -> Payment:
         booking = _ledger_apply(booking=booking, by=by)
         email_payment_received(booking=booking, payment_id=locked.pk, amount=locked.amount, currency=locked.currency)
     return locked
+
+
+def _open_check(booking: Booking) -> None:
+    if booking.status not in OPEN_FOR_PAYMENT:
+        raise PaymentError(_("This booking takes no more payments."), code="closed")
+
+
+def _announced(*, installment: Installment, traveller_id: int | None = None) -> Decimal:
+    """Confirmed and pending payments of an installment (of one traveller's share, when given)."""
+    rows = Payment.objects.filter(installment=installment, status__in=(PaymentStatus.CONFIRMED, PaymentStatus.PENDING))
+    if traveller_id is not None:
+        rows = rows.filter(traveller_id=traveller_id)
+    return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def share_outstanding(*, installment: Installment, traveller: Traveller) -> Decimal:
+    """What is left of a traveller's share of an installment, once confirmed and announced payments are counted."""
+    share = installment_shares(booking=installment.booking, installment=installment).get(traveller.pk, Decimal(0))
+    return max(share - _announced(installment=installment, traveller_id=traveller.pk), Decimal(0))
+
+
+def payment_announce(
+    *, booking: Booking, installment: Installment, traveller: Traveller | None = None, by: User | None
+) -> Payment:
+    """The payer says a bank transfer is on its way: a pending payment staff confirm when it arrives.
+
+    With `traveller`, that traveller's share (through their link, or the
+    leader paying it for them); without, what is left of the installment (the
+    leader). Each is known by its key, so a second click, or the traveller and
+    the leader at the same moment, make one payment.
+    """
+    if installment.booking_id != booking.pk or (traveller is not None and traveller.booking_id != booking.pk):
+        raise PaymentError(_("Choose an installment of this booking."), field="installment")
+    try:
+        with transaction.atomic():
+            locked = booking_lock(booking=booking)
+            _open_check(locked)
+            if traveller is not None:
+                if traveller.cancelled_at is not None:
+                    raise PaymentError(_("This place is cancelled."), code="cancelled")
+                # A share's announcement is one row; a cancelled one (the transfer never came) may be made again.
+                dropped = Payment.objects.filter(
+                    installment=installment, traveller=traveller, status=PaymentStatus.CANCELLED
+                ).count()
+                key = f"share:{installment.pk}:{traveller.pk}:{dropped}"
+                existing = Payment.objects.filter(idempotency_key=key).first()
+                if existing is not None:  # announced already, by the traveller or by the leader for them
+                    return existing
+                amount = share_outstanding(installment=installment, traveller=traveller)
+            else:
+                key = f"installment:{installment.pk}:{_announced(installment=installment)}"
+                amount = installment.amount - _announced(installment=installment)
+            if amount <= 0:
+                raise PaymentError(_("Nothing is left to pay here."), code="nothing_due")
+            payment = Payment.objects.create(
+                booking=locked,
+                installment=installment,
+                traveller=traveller,
+                amount=amount,
+                currency=locked.currency,
+                provider="manual",
+                status=PaymentStatus.PENDING,
+                provider_reference=transfer_reference(booking=locked, traveller=traveller),
+                idempotency_key=key,
+                created_by=by,
+            )
+            booking_log(
+                booking=locked,
+                action="payment.announced",
+                actor=by,
+                data={"payment": payment.pk, "amount": str(amount), "traveller": traveller.pk if traveller else None},
+            )
+    except IntegrityError:  # the same share announced at the same moment
+        return Payment.objects.get(idempotency_key=key)
+    return payment
+
+
+def payment_cancel(*, payment: Payment, by: User) -> Payment:
+    """Staff drop a pending payment whose transfer never came (the share is due again)."""
+    _staff_require(by)
+    with transaction.atomic():
+        booking_lock(booking=payment.booking)
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != PaymentStatus.PENDING:
+            raise PaymentError(_("Only a pending payment can be cancelled."), code="final")
+        locked.status = PaymentStatus.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        booking_log(booking=locked.booking, action="payment.cancelled", actor=by, data={"payment": locked.pk})
+    return locked
+
+
+def payment_confirm_received(*, payment: Payment, by: User) -> Payment:
+    """Staff saw the announced transfer arrive: confirm it, unless it pays more than the booking owes."""
+    _staff_require(by)
+    with transaction.atomic():
+        booking = booking_lock(booking=payment.booking)
+        paid, _per_installment = ledger_totals(booking=booking)
+        if payment.status == PaymentStatus.PENDING and payment.amount > booking.total - paid:
+            raise PaymentError(
+                _("This payment is more than the booking still owes: cancel it and refund the difference."),
+                code="overpaid",
+            )
+        return payment_confirm(payment=payment, by=by)
+
+
+def traveller_link_send(*, traveller: Traveller, by: User) -> Installment:
+    """Email a traveller their payment link for the next installment with a share left to pay (once each)."""
+    booking = traveller.booking
+    if not traveller.email:
+        raise PaymentError(_("Add the traveller's email first."), field="email")
+    with transaction.atomic():
+        locked = booking_lock(booking=booking)
+        _open_check(locked)
+        is_contact = by.role == Role.CLIENT and locked.client.contacts.filter(pk=by.pk, is_active=True).exists()
+        if not is_contact and by.role != Role.STAFF:
+            raise PaymentError(_("Only the group's contacts and our team may do this."), code="forbidden")
+        for installment in locked.installments.order_by("position"):
+            left = share_outstanding(installment=installment, traveller=traveller)
+            if left > 0:
+                email_traveller_payment_link(
+                    traveller=traveller, installment=installment, share=left, leader_name=by.get_full_name()
+                )
+                booking_log(
+                    booking=locked,
+                    action="traveller.link_sent",
+                    actor=by,
+                    data={"traveller": traveller.pk, "installment": installment.pk},
+                )
+                return installment
+    raise PaymentError(_("This traveller has nothing left to pay."), code="nothing_due")

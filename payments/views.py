@@ -1,16 +1,26 @@
-"""Staff's money pages: recording a bank transfer on a booking."""
+"""The money pages: staff record and confirm transfers, the leader and each traveller say theirs is on its way."""
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from bookings.privacy import booking_get_visible
 from bookings.views import booking_page
 from payments.forms import TransferForm
-from payments.services import payment_record_transfer
-from spirittours.access import staff_required
-from spirittours.web import form_submit
+from payments.services import (
+    OPEN_FOR_PAYMENT,
+    payment_announce,
+    payment_cancel,
+    payment_confirm_received,
+    payment_record_transfer,
+    traveller_link_send,
+)
+from payments.travellers import present_traveller_payment, traveller_from_token
+from spirittours.access import client_required, staff_required
+from spirittours.errors import NotVisible
+from spirittours.web import action_submit, form_submit
 
 
 @require_POST
@@ -34,4 +44,112 @@ def staff_transfer_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return done or booking_page(
         request, pk, template="bookings/staff/booking.html", viewer_kind="staff", status=400, transfer_form=form
+    )
+
+
+# --- The traveller's own page (a signed link, no login) ---------------------------------------------
+
+
+@require_GET
+def traveller_page(request: HttpRequest, token: str) -> HttpResponse:
+    traveller = traveller_from_token(token=token)
+    presented = present_traveller_payment(
+        traveller=traveller, open_for_payment=traveller.booking.status in OPEN_FOR_PAYMENT
+    )
+    response = render(request, "payments/traveller.html", {"pay": presented, "token": token})
+    response["Referrer-Policy"] = "no-referrer"  # the link is the traveller's key: never hand it on
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def traveller_announce(request: HttpRequest, token: str, installment_id: int) -> HttpResponse:
+    traveller = traveller_from_token(token=token)
+    installment = traveller.booking.installments.filter(pk=installment_id).first()
+    if installment is None:
+        raise NotVisible
+    return action_submit(
+        request,
+        lambda: payment_announce(booking=traveller.booking, installment=installment, traveller=traveller, by=None),
+        success=_("Thank you! We will confirm your payment when the transfer arrives."),
+        redirect_to=reverse("pay:traveller", kwargs={"token": token}),
+    )
+
+
+# --- The group leader ----------------------------------------------------------------------------------
+
+
+def _leader_booking(request: HttpRequest, pk: int):
+    return booking_get_visible(viewer=request.viewer, pk=pk)
+
+
+@require_POST
+@client_required
+def client_announce(request: HttpRequest, pk: int, installment_id: int) -> HttpResponse:
+    """The leader says the transfer for the rest of an installment (or for one traveller's share) is on its way."""
+    booking = _leader_booking(request, pk)
+    installment = booking.installments.filter(pk=installment_id).first()
+    traveller_id = request.POST.get("traveller", "")
+    traveller = None
+    if traveller_id:
+        traveller = booking.travellers.filter(pk=traveller_id if traveller_id.isdigit() else 0).first()
+        if traveller is None:
+            raise NotVisible
+    if installment is None:
+        raise NotVisible
+    return action_submit(
+        request,
+        lambda: payment_announce(booking=booking, installment=installment, traveller=traveller, by=request.user),
+        success=_("Thank you! We will confirm your payment when the transfer arrives."),
+        redirect_to=reverse("client_bookings:booking", kwargs={"pk": pk}) + "#pay",
+    )
+
+
+@require_POST
+@client_required
+def client_traveller_link(request: HttpRequest, pk: int, traveller_id: int) -> HttpResponse:
+    booking = _leader_booking(request, pk)
+    traveller = booking.travellers.filter(pk=traveller_id, cancelled_at__isnull=True).first()
+    if traveller is None:
+        raise NotVisible
+    return action_submit(
+        request,
+        lambda: traveller_link_send(traveller=traveller, by=request.user),
+        success=_("The payment link is on its way to %(name)s.") % {"name": traveller.full_name},
+        redirect_to=reverse("client_bookings:booking", kwargs={"pk": pk}) + "#pay",
+    )
+
+
+# --- Staff: pending transfers ------------------------------------------------------------------------
+
+
+def _staff_payment(request: HttpRequest, pk: int, payment_id: int):
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    payment = booking.payments.filter(pk=payment_id).first()
+    if payment is None:
+        raise NotVisible
+    return payment
+
+
+@require_POST
+@staff_required
+def staff_payment_confirm(request: HttpRequest, pk: int, payment_id: int) -> HttpResponse:
+    payment = _staff_payment(request, pk, payment_id)
+    return action_submit(
+        request,
+        lambda: payment_confirm_received(payment=payment, by=request.user),
+        success=_("The payment is confirmed."),
+        redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#ledger",
+    )
+
+
+@require_POST
+@staff_required
+def staff_payment_cancel(request: HttpRequest, pk: int, payment_id: int) -> HttpResponse:
+    payment = _staff_payment(request, pk, payment_id)
+    return action_submit(
+        request,
+        lambda: payment_cancel(payment=payment, by=request.user),
+        success=_("The pending payment is cancelled."),
+        redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#ledger",
     )

@@ -10,6 +10,7 @@ from bookings.services.bookings import (
 from bookings.services.travellers import (
     TravellerInput,
     rooming_assign,
+    rooming_send,
     traveller_add,
     traveller_remove,
     travellers_import_csv,
@@ -22,6 +23,7 @@ __all__ = [
     "booking_lock",
     "booking_log",
     "rooming_assign",
+    "rooming_send",
     "schedule_rules_default",
     "traveller_add",
     "traveller_remove",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from bookings.emails import email_booking_confirmed
+from bookings.emails import email_booking_confirmed, email_hotel_booking_request
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingHotel, BookingLog, BookingRoom, BookingStatus, Installment
 from bookings.money import (
@@ -156,6 +156,8 @@ def booking_create_from_quotation(
             Installment(booking=booking, position=position, kind=str(plan.kind), due_date=plan.due, amount=plan.amount)
             for position, plan in enumerate(plans, start=1)
         )
+        for booked_hotel in BookingHotel.objects.filter(booking=booking).select_related("hotel"):
+            email_hotel_booking_request(booked_hotel=booked_hotel)
         booking_log(
             booking=booking,
             action="booking.created",

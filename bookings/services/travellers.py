@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
+from bookings.emails import email_hotel_rooming
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingHotel, BookingRoom, Traveller
+from bookings.models import Booking, BookingHotel, BookingRoom, BookingStatus, Traveller
 from bookings.rules import manifest_editable_check
 from bookings.services.bookings import booking_lock, booking_log
 from quotations.models import RoomType
@@ -308,3 +309,26 @@ def rooming_assign(*, booking: Booking, assignments: dict[int, int | None], by: 
         if changed:
             booking_log(booking=locked, action="rooming.changed", actor=by, data={"travellers": sorted(changed)})
             _rooming_changed(booking=locked)
+
+
+def rooming_send(*, booking: Booking, by: User) -> int:
+    """Staff send each chosen hotel its rooming list (an email with its portal link); returns how many.
+
+    Sending again after a change tells each hotel its list was updated.
+    """
+    if by.role != Role.STAFF or not by.is_active:
+        raise BookingError(_("Only active staff may do this."), code="forbidden")
+    with transaction.atomic():
+        locked = booking_lock(booking=booking)
+        if locked.status == BookingStatus.CANCELLED:
+            raise BookingError(_("This booking is cancelled."), code="closed")
+        now = timezone.now()
+        hotels = list(BookingHotel.objects.filter(booking=locked).select_related("hotel", "booking"))
+        for booked in hotels:
+            update = booked.rooming_sent_at is not None
+            booked.rooming_sent_at = now
+            booked.rooming_changed_at = None
+            booked.save(update_fields=["rooming_sent_at", "rooming_changed_at"])
+            email_hotel_rooming(booked_hotel=booked, update=update, sent_at=now)
+        booking_log(booking=locked, action="rooming.sent", actor=by, data={"hotels": [b.hotel_id for b in hotels]})
+    return len(hotels)

@@ -79,6 +79,27 @@ CONTEXTS: dict[str, dict] = {
         "departure": DEPARTURE,
         "url": "https://spirittours.example/client/bookings/17/",
     },
+    "traveller_payment_link": {
+        "recipient_name": "Ana Ruiz Gómez",
+        "traveller_name": "Ana Ruiz Gómez",
+        "leader_name": "Padre Javier Romero",
+        "booking_reference": "B-2026-0017",
+        "group_name": GROUP_NAME,
+        "arrival": ARRIVAL,
+        "amount": Decimal("412.35"),
+        "currency": "EUR",
+        "due": date(2026, 4, 12),
+        "url": "https://spirittours.example/pay/abc/",
+    },
+    "hotel_booking_request": {
+        "recipient_name": "Hotel Alfonso XIII",
+        "booking_reference": "B-2026-0017",
+        "group_name": GROUP_NAME,
+        "check_in": ARRIVAL,
+        "check_out": DEPARTURE,
+        "rooms": ["2 × Single", "18 × Double"],
+        "url": "https://spirittours.example/portal/bookings/3/",
+    },
     "guide_assigned": {
         "recipient_name": "Carmen Vidal Suárez",
         "guide_name": "Carmen Vidal Suárez",
@@ -189,7 +210,7 @@ CONTEXTS: dict[str, dict] = {
 }
 
 # Emails that reach a hotel: nothing about the client or any price may show.
-HOTEL_KEYS = ("hotel_invitation", "deadline_warning")
+HOTEL_KEYS = ("hotel_invitation", "deadline_warning", "hotel_booking_request")
 MONEY = re.compile(r"\d[.,]\d{2}\b")
 
 

@@ -45,6 +45,12 @@ def test_the_site_declares_the_staff_client_and_portal_areas():
         ("staff", "staff/", "staff", "staff:home"),
         ("client", "client/", "client", "client:home"),
         ("portal", "portal/", "hotel", "portal:home"),
+        ("client_bookings", "client/bookings/", "client", None),
+        ("staff_bookings", "staff/bookings/", "staff", None),
+        ("portal_bookings", "portal/bookings/", "hotel", None),
+        ("staff_payments", "staff/payments/", "staff", None),
+        ("client_payments", "client/payments/", "client", None),
+        ("pay", "pay/", (), None),
     }
 
 
@@ -166,39 +172,54 @@ def _navbar(user, url: str, language: str) -> list[tuple[str, str, bool, bool]]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("language", "quotations", "new_quotation", "back_office"),
+    ("language", "quotations", "bookings", "new_quotation", "back_office"),
     [
-        ("es", "Cotizaciones", "Nueva cotización", "Gestión interna"),
-        ("en", "Quotations", "New quotation", "Back office"),
+        ("es", "Cotizaciones", "Reservas", "Nueva cotización", "Gestión interna"),
+        ("en", "Quotations", "Bookings", "New quotation", "Back office"),
     ],
 )
-def test_staff_navigation(language, quotations, new_quotation, back_office):
+def test_staff_navigation(language, quotations, bookings, new_quotation, back_office):
     with_admin = _user("staff", staff_level=5, is_staff=True)
     without_admin = _user("staff", staff_level=3, is_staff=False)
 
     assert _navbar(with_admin, "/staff/", language) == [
         (quotations, "/staff/", True, True),
+        (bookings, "/staff/bookings/", False, False),
         (new_quotation, "/staff/quotations/new/", False, False),
         (back_office, "/admin/", False, False),
         _your_account(language),
     ]
     assert _navbar(without_admin, "/staff/quotations/new/", language) == [
         (quotations, "/staff/", False, False),
+        (bookings, "/staff/bookings/", False, False),
         (new_quotation, "/staff/quotations/new/", True, True),
         _your_account(language),
     ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "label"), [("es", "Sus cotizaciones"), ("en", "Your quotes")])
-def test_client_navigation(language, label):
-    assert _navbar(_user("client"), "/client/", language) == [(label, "/client/", True, True), _your_account(language)]
+@pytest.mark.parametrize(
+    ("language", "label", "bookings"),
+    [("es", "Sus cotizaciones", "Sus reservas"), ("en", "Your quotes", "Your bookings")],
+)
+def test_client_navigation(language, label, bookings):
+    assert _navbar(_user("client"), "/client/", language) == [
+        (label, "/client/", True, True),
+        (bookings, "/client/bookings/", False, False),
+        _your_account(language),
+    ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "label"), [("es", "Invitaciones"), ("en", "Invitations")])
-def test_hotel_navigation(language, label):
-    assert _navbar(_user("hotel"), "/portal/", language) == [(label, "/portal/", True, True), _your_account(language)]
+@pytest.mark.parametrize(
+    ("language", "label", "bookings"), [("es", "Invitaciones", "Reservas"), ("en", "Invitations", "Bookings")]
+)
+def test_hotel_navigation(language, label, bookings):
+    assert _navbar(_user("hotel"), "/portal/", language) == [
+        (label, "/portal/", True, True),
+        (bookings, "/portal/bookings/", False, False),
+        _your_account(language),
+    ]
 
 
 @pytest.mark.django_db

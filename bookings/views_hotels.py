@@ -1,0 +1,83 @@
+"""The hotel's booked stays on the portal, and the rooming list exports (the hotel's own, and staff's per hotel)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings.privacy import booking_get_visible
+from bookings.rooming import (
+    booked_hotel_get,
+    booked_hotels_visible,
+    present_booked_stay_for_hotel,
+    rooming_list_for,
+)
+from bookings.rooming_export import rooming_csv, rooming_filename, rooming_xlsx
+from bookings.services import rooming_send
+from spirittours.access import hotel_required, staff_required
+from spirittours.errors import NotVisible
+from spirittours.web import action_submit
+
+EXPORTS = {
+    "csv": (rooming_csv, "text/csv; charset=utf-8"),
+    "xlsx": (rooming_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@require_GET
+@hotel_required
+def portal_booking_list(request: HttpRequest) -> HttpResponse:
+    stays = [
+        present_booked_stay_for_hotel(booked=booked)
+        for booked in booked_hotels_visible(viewer=request.viewer)
+        .select_related("booking", "hotel")
+        .order_by("check_in", "pk")
+    ]
+    return render(request, "bookings/portal/home.html", {"stays": stays})
+
+
+@require_GET
+@hotel_required
+def portal_booking(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = present_booked_stay_for_hotel(booked=booked_hotel_get(viewer=request.viewer, pk=pk))
+    return render(request, "bookings/portal/booking.html", {"stay": stay})
+
+
+def _export(request: HttpRequest, booked, extension: str) -> HttpResponse:
+    if extension not in EXPORTS:
+        raise NotVisible
+    build, content_type = EXPORTS[extension]
+    rooming = rooming_list_for(booked=booked, language=translation.get_language() or "es")
+    response = HttpResponse(build(rooming), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{rooming_filename(rooming, extension)}"'
+    return response
+
+
+@require_GET
+@hotel_required
+def portal_rooming_export(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    return _export(request, booked_hotel_get(viewer=request.viewer, pk=pk), extension)
+
+
+@require_GET
+@staff_required
+def staff_rooming_export(request: HttpRequest, pk: int, hotel_pk: int, extension: str) -> HttpResponse:
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    booked = booking.hotels.select_related("hotel", "booking").filter(pk=hotel_pk).first()
+    if booked is None:
+        raise NotVisible
+    return _export(request, booked, extension)
+
+
+@require_POST
+@staff_required
+def staff_rooming_send(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    return action_submit(
+        request,
+        lambda: rooming_send(booking=booking, by=request.user),
+        success=_("Each hotel has its rooming list."),
+        redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#rooming",
+    )
