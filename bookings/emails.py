@@ -13,6 +13,10 @@ from notifications.services import email_queue
 from quotations.models import RoomType
 
 
+def booking_client_url(*, booking: Booking) -> str:
+    return _client_url(booking)
+
+
 def _client_url(booking: Booking) -> str:
     return f"{settings.SITE_URL}{reverse('client_bookings:booking', kwargs={'pk': booking.pk})}"
 

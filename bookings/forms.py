@@ -84,3 +84,11 @@ class TravellerCsvForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,text/csv"}),
     )
+
+
+class CancelBookingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the booking cancelled?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )

@@ -56,6 +56,10 @@ class Booking(TimeStampedModel):
     rooming_cutoff = models.DateField(_("rooming list cut-off"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    # What the cancellation tier kept when the booking was cancelled; paid beyond it is refunded.
+    retained_amount = models.DecimalField(
+        _("retained on cancellation"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("booking")
@@ -74,6 +78,13 @@ class Booking(TimeStampedModel):
     @property
     def balance(self):
         return self.total - self.paid_amount
+
+    @property
+    def refund_owed(self):
+        """After a cancellation: what was paid beyond what the tier retains, not yet refunded."""
+        if self.retained_amount is None:
+            return 0
+        return max(self.paid_amount - self.retained_amount, 0)
 
 
 class InstallmentKind(models.TextChoices):

@@ -11,13 +11,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.errors import BookingError
-from bookings.forms import BookingFilterForm, TravellerCsvForm, TravellerForm
+from bookings.forms import BookingFilterForm, CancelBookingForm, TravellerCsvForm, TravellerForm
 from bookings.panels import booking_panels
 from bookings.privacy import booking_get_visible, bookings_visible, present_booking, present_booking_list
 from bookings.rules import manifest_editable
 from bookings.selectors import booking_list_filter
 from bookings.services import (
     TravellerInput,
+    booking_cancel,
+    booking_cancellation_terms,
+    booking_may_cancel,
     rooming_assign,
     traveller_add,
     traveller_remove,
@@ -48,6 +51,8 @@ def booking_page(request: HttpRequest, pk: int, *, template: str, viewer_kind: s
         "csv_errors": extra.get("csv_errors", []),
         "rooming_error": extra.get("rooming_error", ""),
         "ns": f"{viewer_kind}_bookings",
+        "may_cancel": booking_may_cancel(booking=booking, by=request.user),
+        "cancel_terms": booking_cancellation_terms(booking=booking) if booking.status != "cancelled" else None,
     }
     return render(request, template, context, status=status)
 
@@ -192,3 +197,34 @@ def staff_booking_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def staff_booking(request: HttpRequest, pk: int) -> HttpResponse:
     return booking_page(request, pk, template="bookings/staff/booking.html", viewer_kind="staff")
+
+
+def _cancel_page(request: HttpRequest, booking, form, *, status: int = 200) -> HttpResponse:
+    side = "staff" if request.viewer.kind == "staff" else "client"
+    context = {
+        "booking": present_booking(viewer=request.viewer, booking=booking),
+        "terms": booking_cancellation_terms(booking=booking),
+        "form": form,
+        "ns": f"{side}_bookings",
+    }
+    return render(request, "bookings/cancel.html", context, status=status)
+
+
+@login_required
+def booking_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what cancelling today retains and refunds, and the reason; POST: cancel."""
+    request.viewer = viewer_for(request.user)
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    if not booking_may_cancel(booking=booking, by=request.user):
+        raise NotVisible
+    if request.method != "POST":
+        return _cancel_page(request, booking, CancelBookingForm())
+    form = CancelBookingForm(request.POST)
+    done = form_submit(
+        request,
+        form,
+        lambda data: booking_cancel(booking=booking, reason=data["reason"], by=request.user),
+        success=_("The booking is cancelled. We will refund what is due."),
+        redirect_to=_back(request, booking).replace("#travellers", ""),
+    )
+    return done or _cancel_page(request, booking, form, status=400)

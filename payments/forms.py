@@ -43,3 +43,18 @@ class TransferForm(forms.Form):
             self.initial.setdefault("installment", outstanding.pk)
             self.initial.setdefault("amount", outstanding.amount - outstanding.paid_amount)
         self.initial.setdefault("received_on", timezone.localdate())
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount to refund"),
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    reference = forms.CharField(
+        label=_("Bank reference of the refund transfer"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )

@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from bookings.panels import BookingPanel
 from bookings.shares import installment_shares
-from payments.forms import TransferForm
+from payments.forms import RefundForm, TransferForm
 from payments.models import PaymentStatus
-from payments.selectors import payment_list_for_booking
+from payments.selectors import payment_list_for_booking, refund_list_for_booking
 from payments.services import OPEN_FOR_PAYMENT, share_outstanding
 from payments.travellers import traveller_link_token
 
@@ -23,6 +23,10 @@ def _staff_ledger(request, booking) -> dict:
         "can_record": booking.status in OPEN_FOR_PAYMENT and booking.paid_amount < booking.total,
         "transfer_form": extra.get("transfer_form") or TransferForm(booking=booking),
         "booking_id": booking.pk,
+        "refunds": list(refund_list_for_booking(booking=booking)),
+        "refund_owed": booking.refund_owed,
+        "can_refund": booking.paid_amount > 0,
+        "refund_form": extra.get("refund_form") or RefundForm(initial={"amount": booking.refund_owed or None}),
     }
 
 
@@ -57,6 +61,7 @@ def _client_payments(request, booking) -> dict:
             )
     return {
         "payments": [p for p in payments if p.status == PaymentStatus.CONFIRMED],
+        "refunds": list(refund_list_for_booking(booking=booking)),
         "pending": [p for p in payments if p.status == PaymentStatus.PENDING],
         "currency": booking.currency,
         "owes": open_for_payment and booking.paid_amount < booking.total,

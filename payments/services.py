@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from bookings.emails import email_payment_received
+from bookings.emails import booking_client_url, booking_contacts, email_payment_received
 from bookings.models import Booking, BookingStatus, Installment, Traveller
 from bookings.services import booking_ledger_apply, booking_lock, booking_log
 from bookings.shares import installment_shares
+from notifications.services import email_queue
 from payments.emails import email_traveller_payment_link
 from payments.errors import PaymentError
-from payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from payments.models import Payment, PaymentStatus, Refund, RefundSource, RefundStatus
 from payments.travellers import transfer_reference
 from quotations.services.references import reference_next
 
@@ -281,3 +282,67 @@ def traveller_link_send(*, traveller: Traveller, by: User) -> Installment:
                 )
                 return installment
     raise PaymentError(_("This traveller has nothing left to pay."), code="nothing_due")
+
+
+def refund_issue(*, booking: Booking, amount: Decimal, by: User, reference: str = "") -> list[Refund]:
+    """Give back `amount` by bank transfer (the manual provider): made by staff, done when recorded.
+
+    Taken from the confirmed payments, newest first, never beyond what each
+    has left after earlier refunds nor beyond what the booking has paid. Each
+    refund gets the next credit-note number; the client is told once.
+    """
+    _staff_require(by)
+    if amount <= 0 or amount.as_tuple().exponent < -2:
+        raise PaymentError(_("The amount must be greater than zero, with at most 2 decimals."), field="amount")
+    with transaction.atomic():
+        locked = booking_lock(booking=booking)
+        paid, _per_installment = ledger_totals(booking=locked)
+        if amount > paid:
+            raise PaymentError(_("You cannot refund more than was paid."), field="amount", code="too_much")
+        left = amount
+        refunds: list[Refund] = []
+        confirmed = Payment.objects.select_for_update().filter(booking=locked, status=PaymentStatus.CONFIRMED)
+        for payment in confirmed.order_by("-confirmed_at", "-pk"):
+            done = payment.refunds.filter(status=RefundStatus.DONE).aggregate(total=Sum("amount"))["total"] or 0
+            part = min(left, payment.amount - done)
+            if part <= 0:
+                continue
+            refund = Refund.objects.create(
+                payment=payment,
+                amount=part,
+                currency=payment.currency,
+                status=RefundStatus.DONE,
+                source=RefundSource.STAFF,
+                provider_reference=reference.strip(),
+                idempotency_key=f"refund:{payment.pk}:{done}:{part}",
+                done_at=timezone.now(),
+                created_by=by,
+                credit_note_number=reference_next(prefix="CN", year=timezone.localdate().year),
+            )
+            refunds.append(refund)
+            left -= part
+            if left == 0:
+                break
+        booking_log(
+            booking=locked,
+            action="refund.done",
+            actor=by,
+            data={"amount": str(amount), "refunds": [r.pk for r in refunds], "reference": reference.strip()},
+        )
+        booking = _ledger_apply(booking=locked, by=by)
+        for contact in booking_contacts(booking=booking):
+            email_queue(
+                template="refund_processed",
+                to_email=contact.email,
+                to_name=contact.get_full_name(),
+                language=contact.language,
+                context={
+                    "booking_reference": booking.reference,
+                    "group_name": booking.group_name,
+                    "amount": amount,
+                    "currency": booking.currency,
+                    "url": booking_client_url(booking=booking),
+                },
+                dedupe_key=f"refund_processed:refund:{refunds[0].pk}:user:{contact.pk}",
+            )
+    return refunds

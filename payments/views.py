@@ -1,23 +1,29 @@
 """The money pages: staff record and confirm transfers, the leader and each traveller say theirs is on its way."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.privacy import booking_get_visible
 from bookings.views import booking_page
-from payments.forms import TransferForm
+from payments.forms import RefundForm, TransferForm
+from payments.models import Refund
+from payments.receipts import payment_receipt_pdf, refund_credit_note_pdf
 from payments.services import (
     OPEN_FOR_PAYMENT,
     payment_announce,
     payment_cancel,
     payment_confirm_received,
     payment_record_transfer,
+    refund_issue,
     traveller_link_send,
 )
 from payments.travellers import present_traveller_payment, traveller_from_token
+from quotations.privacy import viewer_for
 from spirittours.access import client_required, staff_required
 from spirittours.errors import NotVisible
 from spirittours.web import action_submit, form_submit
@@ -153,3 +159,49 @@ def staff_payment_cancel(request: HttpRequest, pk: int, payment_id: int) -> Http
         success=_("The pending payment is cancelled."),
         redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#ledger",
     )
+
+
+@require_POST
+@staff_required
+def staff_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    form = RefundForm(request.POST)
+    done = form_submit(
+        request,
+        form,
+        lambda data: refund_issue(booking=booking, amount=data["amount"], reference=data["reference"], by=request.user),
+        success=_("The refund is recorded and the client is told."),
+        redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#ledger",
+    )
+    return done or booking_page(
+        request, pk, template="bookings/staff/booking.html", viewer_kind="staff", status=400, refund_form=form
+    )
+
+
+# --- Receipts and credit notes (the booking's client contacts and staff) ---------------------------
+
+
+def _pdf(filename: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@login_required
+def receipt_download(request: HttpRequest, pk: int, payment_id: int) -> HttpResponse:
+    booking = booking_get_visible(viewer=viewer_for(request.user), pk=pk)
+    payment = booking.payments.select_related("installment", "traveller").filter(pk=payment_id).first()
+    if payment is None:
+        raise NotVisible
+    return _pdf(*payment_receipt_pdf(payment=payment, language=translation.get_language() or "es"))
+
+
+@require_GET
+@login_required
+def credit_note_download(request: HttpRequest, pk: int, refund_id: int) -> HttpResponse:
+    booking = booking_get_visible(viewer=viewer_for(request.user), pk=pk)
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id, payment__booking=booking).first()
+    if refund is None:
+        raise NotVisible
+    return _pdf(*refund_credit_note_pdf(refund=refund, language=translation.get_language() or "es"))

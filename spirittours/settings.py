@@ -311,6 +311,10 @@ BANK_ACCOUNT_HOLDER = env.str("BANK_ACCOUNT_HOLDER", default="Spirit Tours S.L."
 BANK_ACCOUNT_IBAN = env.str("BANK_ACCOUNT_IBAN", default="ES91 2100 0418 4502 0005 1332")
 BANK_ACCOUNT_BIC = env.str("BANK_ACCOUNT_BIC", default="CAIXESBBXXX")
 BANK_NAME = env.str("BANK_NAME", default="CaixaBank")
+# The company's address and tax id on receipts and credit notes, one line each.
+COMPANY_ADDRESS_LINES = env.list(
+    "COMPANY_ADDRESS_LINES", default=["Calle Sierpes 48, 41004 Sevilla, España", "CIF B-41234567"]
+)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "es"

@@ -7,6 +7,13 @@ from bookings.services.bookings import (
     booking_log,
     schedule_rules_default,
 )
+from bookings.services.cancellation import (
+    CancellationTerms,
+    booking_cancel,
+    booking_cancellation_terms,
+    booking_may_cancel,
+    booking_tiers,
+)
 from bookings.services.travellers import (
     TravellerInput,
     rooming_assign,
@@ -17,11 +24,16 @@ from bookings.services.travellers import (
 )
 
 __all__ = [
+    "CancellationTerms",
     "TravellerInput",
+    "booking_cancel",
+    "booking_cancellation_terms",
     "booking_create_from_quotation",
     "booking_ledger_apply",
     "booking_lock",
     "booking_log",
+    "booking_may_cancel",
+    "booking_tiers",
     "rooming_assign",
     "rooming_send",
     "schedule_rules_default",
