@@ -57,6 +57,9 @@ class Booking(TimeStampedModel):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     # What the cancellation tier kept when the booking was cancelled; paid beyond it is refunded.
+    # Changes to the total after booking (a traveller's cancellation, a single supplement): each
+    # {"kind", "label", "amount"}, so the lines plus these always add up to the total shown.
+    adjustments = models.JSONField(_("adjustments"), default=list, blank=True)
     retained_amount = models.DecimalField(
         _("retained on cancellation"), max_digits=16, decimal_places=2, null=True, blank=True
     )
@@ -81,10 +84,9 @@ class Booking(TimeStampedModel):
 
     @property
     def refund_owed(self):
-        """After a cancellation: what was paid beyond what the tier retains, not yet refunded."""
-        if self.retained_amount is None:
-            return 0
-        return max(self.paid_amount - self.retained_amount, 0)
+        """What was paid beyond what is owed (the total, or after a cancellation what the tier retains)."""
+        owed = self.total if self.retained_amount is None else self.retained_amount
+        return max(self.paid_amount - owed, 0)
 
 
 class InstallmentKind(models.TextChoices):

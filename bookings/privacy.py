@@ -102,6 +102,12 @@ class PresentedRoom(Presented):
 
 
 @dataclass(frozen=True)
+class PresentedAdjustment(Presented):
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class PresentedBookedHotel(Presented):
     id: int
     hotel_name: str
@@ -141,6 +147,7 @@ class PresentedBooking(Presented):
     room_types: tuple[tuple[str, Label], ...]  # the booked room types, for the manifest's form
     beds_left: int
     hotels: tuple[PresentedBookedHotel, ...]  # staff only; empty for a client
+    adjustments: tuple[PresentedAdjustment, ...]  # after the lines: the lines plus these make the total
 
 
 @dataclass(frozen=True)
@@ -294,6 +301,9 @@ def present_booking(*, viewer: Viewer, booking: Booking, today: datetime.date | 
         )
         if is_staff
         else (),
+        adjustments=tuple(
+            PresentedAdjustment(label=a["label"], amount=Decimal(a["amount"])) for a in booking.adjustments
+        ),
     )
 
 

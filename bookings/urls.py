@@ -9,6 +9,7 @@ _manifest = [
     path("<int:pk>/travellers/<int:traveller_id>/remove/", views.booking_traveller_remove, name="traveller_remove"),
     path("<int:pk>/rooming/", views.booking_rooming_save, name="rooming_save"),
     path("<int:pk>/cancel/", views.booking_cancel_confirm, name="cancel"),
+    path("<int:pk>/travellers/<int:traveller_id>/cancel/", views.booking_traveller_cancel, name="traveller_cancel"),
 ]
 
 client_urlpatterns = [

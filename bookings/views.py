@@ -23,6 +23,8 @@ from bookings.services import (
     booking_may_cancel,
     rooming_assign,
     traveller_add,
+    traveller_cancel,
+    traveller_cancellation_terms,
     traveller_remove,
     travellers_import_csv,
 )
@@ -228,3 +230,30 @@ def booking_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         redirect_to=_back(request, booking).replace("#travellers", ""),
     )
     return done or _cancel_page(request, booking, form, status=400)
+
+
+@login_required
+def booking_traveller_cancel(request: HttpRequest, pk: int, traveller_id: int) -> HttpResponse:
+    """GET: what cancelling this traveller does to the booking; POST: cancel their place."""
+    request.viewer = viewer_for(request.user)
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    traveller = (
+        booking.travellers.select_related("room", "booking").filter(pk=traveller_id, cancelled_at__isnull=True).first()
+    )
+    if traveller is None or not booking_may_cancel(booking=booking, by=request.user):
+        raise NotVisible
+    if request.method == "POST":
+        return action_submit(
+            request,
+            lambda: traveller_cancel(traveller=traveller, by=request.user),
+            success=_("The place of %(name)s is cancelled and the booking repriced.") % {"name": traveller.full_name},
+            redirect_to=_back(request, booking),
+        )
+    side = "staff" if request.viewer.kind == "staff" else "client"
+    context = {
+        "booking": present_booking(viewer=request.viewer, booking=booking),
+        "traveller": traveller,
+        "terms": traveller_cancellation_terms(traveller=traveller),
+        "ns": f"{side}_bookings",
+    }
+    return render(request, "bookings/traveller_cancel.html", context)

@@ -13,6 +13,8 @@ from bookings.services.cancellation import (
     booking_cancellation_terms,
     booking_may_cancel,
     booking_tiers,
+    traveller_cancel,
+    traveller_cancellation_terms,
 )
 from bookings.services.travellers import (
     TravellerInput,
@@ -38,6 +40,8 @@ __all__ = [
     "rooming_send",
     "schedule_rules_default",
     "traveller_add",
+    "traveller_cancel",
+    "traveller_cancellation_terms",
     "traveller_remove",
     "travellers_import_csv",
 ]

@@ -2,6 +2,7 @@
 or nothing, documents expiring before the return are flagged, rooms hold only their own type."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.test import Client as HttpClient
@@ -12,7 +13,14 @@ from bookings.errors import BookingError
 from bookings.factories import booking_approved
 from bookings.models import BookingHotel, BookingLog, BookingRoom, Traveller
 from bookings.privacy import present_travellers
-from bookings.services import TravellerInput, rooming_assign, traveller_add, travellers_import_csv
+from bookings.services import (
+    TravellerInput,
+    rooming_assign,
+    traveller_add,
+    traveller_cancel,
+    traveller_cancellation_terms,
+    travellers_import_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +193,34 @@ def test_the_leader_adds_a_traveller_and_places_them_over_http(trip):
     assert added.status_code == 302 and placed.status_code == 302
     assert Traveller.objects.get().room == room
     assert page.count('data-testid="traveller-row"') == 1
+
+
+def test_cancelling_a_traveller_reprices_the_booking_as_shown_and_the_schedule_still_adds_up(trip):
+    # given two travellers sharing double room 3, 150 days before arrival (25 % retained)
+    booking, contact = trip
+    ana, bea = (
+        traveller_add(booking=booking, data=TravellerInput(full_name=n, room_type="double"), by=contact)
+        for n in ("Ana", "Bea")
+    )
+    room = BookingRoom.objects.get(booking=booking, number=3)
+    rooming_assign(booking=booking, assignments={ana.pk: room.pk, bea.pk: room.pk}, by=contact)
+    ana.refresh_from_db()
+    shown = traveller_cancellation_terms(traveller=ana)
+    double = Decimal(booking.price_lines["double"]["per_person"])
+    single = Decimal(booking.price_lines["single"]["per_person"])
+    old_total = booking.total
+
+    # when the leader cancels Ana's place
+    recorded = traveller_cancel(traveller=ana, by=contact)
+
+    # then Ana's price leaves the total but for the 25 % retained, and Bea pays the single price
+    retained = (double * Decimal("0.25")).quantize(Decimal("0.01"))
+    assert recorded == shown
+    assert [a.amount for a in recorded.adjustments] == [retained - double, single - double]
+    booking.refresh_from_db()
+    assert booking.total == old_total - double + retained + (single - double) == recorded.new_total
+    lines = sum(Decimal(line["total"]) for line in booking.price_lines.values())
+    assert lines + sum(Decimal(a["amount"]) for a in booking.adjustments) == booking.total
+    assert sum(i.amount for i in booking.installments.all()) == booking.total
+    ana.refresh_from_db()
+    assert ana.cancelled_at is not None and ana.room is None
