@@ -63,7 +63,8 @@ def traveller_page(request: HttpRequest, token: str) -> HttpResponse:
         traveller=traveller, open_for_payment=traveller.booking.status in OPEN_FOR_PAYMENT
     )
     response = render(request, "payments/traveller.html", {"pay": presented, "token": token})
-    response["Referrer-Policy"] = "no-referrer"  # the link is the traveller's key: never hand it on
+    # The link is the traveller's key: never hand it to another site (same-origin keeps the form's CSRF check).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

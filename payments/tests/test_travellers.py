@@ -62,7 +62,7 @@ def test_a_traveller_pays_through_their_link_without_logging_in_and_sees_no_one_
     html = page.content.decode()
     assert page.status_code == 200
     assert "Ana Ruiz" in html and "Bea Soto" not in html and booking.client.name not in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert (announced.status_code, again.status_code) == (302, 302)
     (payment,) = Payment.objects.all()
     share = installment_shares(booking=booking, installment=deposit)[ana.pk]

@@ -28,7 +28,6 @@ from quotations.services import (
     RoomMix,
     bid_submit,
     message_post,
-    quotation_approve,
     quotation_close_bidding,
     quotation_invite_hotels,
     quotation_price,
@@ -109,8 +108,6 @@ PAGES = [
     Page("staff-quotation", "staff", lambda w: f"/staff/quotations/{w.sent.pk}/", ready=LIVE),
     Page("staff-client-preview", "staff", lambda w: f"/staff/quotations/{w.quoted.pk}/preview/"),
     Page("staff-profile", "staff", lambda w: "/accounts/profile/"),
-    Page("staff-bookings", "staff", lambda w: "/staff/bookings/", fits=False),
-    Page("staff-booking", "staff", lambda w: f"/staff/bookings/{w.booking.pk}/", focus="[data-testid=ledger]"),
     # Hotels
     Page("portal-list", "hotel", lambda w: "/portal/"),
     Page(
@@ -127,8 +124,6 @@ PAGES = [
     Page("client-list", "client", lambda w: "/client/"),
     Page("client-quotation", "client", lambda w: f"/client/quotations/{w.sent.pk}/", ready=LIVE),
     Page("client-password", "client", lambda w: "/accounts/password/"),
-    Page("client-bookings", "client", lambda w: "/client/bookings/"),
-    Page("client-booking", "client", lambda w: f"/client/bookings/{w.booking.pk}/", focus="[data-testid=schedule]"),
     # The back office (Django's own pages)
     Page("admin-index", "director", lambda w: "/admin/", fits=False),
 ]
@@ -187,21 +182,6 @@ def world(daphne_server, bidding_round):
     _bid_round(quoted, [r.hotels["delta"]], r.staff, [("68.00", "82.00")], today=today)
     quotation_close_bidding(quotation=quoted, by=r.staff)
     quotation_price(quotation=quoted, by=r.staff)
-    booked = quotation_make(
-        client=r.client,
-        owner=r.staff,
-        group_name="Hermandad del Rocío: Granada en otoño",
-        arrival=today + datetime.timedelta(days=150),
-        nights=(("Granada", 2),),
-        pax=24,
-        rooms=RoomMix(singles=2, doubles=11),
-    )
-    _bid_round(booked, [r.hotels["estrella"]], r.staff, [("70.00", "84.00")], today=today)
-    quotation_close_bidding(quotation=booked, by=r.staff)
-    quotation_price(quotation=booked, by=r.staff)
-    quotation_send(quotation=booked, valid_until=today + datetime.timedelta(days=14), by=r.staff)
-    quotation_approve(quotation=booked, by=r.contact)
-    booked.refresh_from_db()  # approval made its booking (bookings' hook); quotations does not import it
     message_post(
         quotation=r.quotation,
         author=r.staff,
@@ -220,7 +200,6 @@ def world(daphne_server, bidding_round):
         open_invitation=r.invitations["aurora"],
         phoned_invitation=r.invitations["boreal"],
         closed_invitation=invitations[0],
-        booking=booked.booking,
         users={"staff": r.staff, "director": director, "hotel": r.users["aurora"], "client": r.contact},
     )
 
