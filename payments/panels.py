@@ -26,7 +26,8 @@ def _staff_ledger(request, booking) -> dict:
         "refunds": list(refund_list_for_booking(booking=booking)),
         "refund_owed": booking.refund_owed,
         "can_refund": booking.paid_amount > 0,
-        "refund_form": extra.get("refund_form") or RefundForm(initial={"amount": booking.refund_owed or None}),
+        "refund_form": extra.get("refund_form")
+        or RefundForm(prefix="refund", initial={"amount": booking.refund_owed or None}),
     }
 
 

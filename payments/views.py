@@ -166,7 +166,7 @@ def staff_payment_cancel(request: HttpRequest, pk: int, payment_id: int) -> Http
 @staff_required
 def staff_refund(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_get_visible(viewer=request.viewer, pk=pk)
-    form = RefundForm(request.POST)
+    form = RefundForm(request.POST, prefix="refund")
     done = form_submit(
         request,
         form,

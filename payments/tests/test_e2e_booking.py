@@ -186,8 +186,8 @@ def test_a_booking_from_approval_to_refund(daphne_server, browser, tmp_path):
     staff_page.reload()
     owed = booking.refund_owed
     refund_form = staff_page.locator("[data-testid=refund-form]")
-    assert Decimal(refund_form.locator("input[name=amount]").input_value()) == owed
-    refund_form.locator("input[name=reference]").fill("REF-2027-0001")
+    assert Decimal(refund_form.locator("input[name=refund-amount]").input_value()) == owed
+    refund_form.locator("input[name=refund-reference]").fill("REF-2027-0001")
     refund_form.locator("button[type=submit]").click()
     staff_page.wait_for_load_state()
 
