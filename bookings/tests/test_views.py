@@ -8,7 +8,16 @@ from django.utils import timezone, translation
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from bookings.factories import booking_approved
-from quotations.factories import HotelFactory
+from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make
+from quotations.models import HotelInvitation
+from quotations.services import (
+    bid_submit,
+    quotation_approve,
+    quotation_close_bidding,
+    quotation_invite_hotels,
+    quotation_price,
+    quotation_send,
+)
 from spirittours.templatetags.figures import money_format
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +94,45 @@ def test_staff_list_filters_by_status_and_overdue():
     assert late.reference in overdue and on_time.reference not in overdue
     assert late.reference not in confirmed and 'data-testid="empty-state"' in confirmed
     assert late.reference in everything and on_time.reference in everything
+
+
+def test_after_approval_the_chosen_hotel_reads_selected_and_the_other_not_selected():
+    # given a quote bid by two hotels in Sevilla, the cheaper one chosen, approved
+    staff, contact = StaffFactory(), ClientContactFactory()
+    today = timezone.localdate()
+    quotation = quotation_make(
+        client=ClientFactory(contacts=[contact]), owner=staff, arrival=today + datetime.timedelta(days=120)
+    )
+    members = [HotelUserFactory(), HotelUserFactory()]
+    hotels = [
+        HotelFactory(city="Sevilla", members=[m], name=n) for m, n in zip(members, ("Cheap", "Dear"), strict=True)
+    ]
+    invitations = quotation_invite_hotels(
+        quotation=quotation, hotels=hotels, by=staff, bid_deadline=timezone.now() + datetime.timedelta(days=3)
+    )
+    for invitation, rate in zip(invitations, ("80", "120"), strict=True):
+        bid_submit(
+            invitation=invitation,
+            lines=bid_lines_full(quotation=quotation, hotel=invitation.hotel, rates={"single": rate, "double": rate}),
+            currency="EUR",
+            valid_until=today + datetime.timedelta(days=30),
+            by=invitation.hotel.members.get(),
+        )
+    quotation_close_bidding(quotation=quotation, by=staff)
+    quotation_price(quotation=quotation, by=staff)
+    quotation_send(quotation=quotation, valid_until=today + datetime.timedelta(days=10), by=staff)
+
+    # when the client approves
+    quotation_approve(quotation=quotation, by=contact)
+
+    # then each hotel reads only its own outcome, and only the chosen one has a booked stay
+    for member, hotel_name, selection in ((members[0], "Cheap", "selected"), (members[1], "Dear", "not_selected")):
+        invitation = HotelInvitation.objects.get(quotation=quotation, hotel__name=hotel_name)
+        html = _http(member).get(f"/portal/i/{invitation.token}/").content.decode()
+        assert f'data-selection="{selection}"' in html
+        other = "Dear" if hotel_name == "Cheap" else "Cheap"
+        assert other not in html
+    listing = _http(members[1]).get("/portal/bookings/").content.decode()
+    assert 'data-testid="hotel-booking-row"' not in listing
+    chosen = _http(members[0]).get("/portal/bookings/").content.decode()
+    assert chosen.count('data-testid="hotel-booking-row"') == 1

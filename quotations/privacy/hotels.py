@@ -11,7 +11,14 @@ from decimal import Decimal
 
 from accounts.models import Role
 from quotations.cities import city_key
-from quotations.models import BidStatus, HotelBid, HotelInvitation, InvitationStatus
+from quotations.models import (
+    BidStatus,
+    HotelBid,
+    HotelInvitation,
+    InvitationStatus,
+    QuotationPricingChoice,
+    QuotationStatus,
+)
 from quotations.privacy.access import Viewer, ViewerKind, invitations_visible
 from quotations.privacy.presented import Presented
 from quotations.privacy.requirements import (
@@ -76,6 +83,7 @@ class PresentedInvitationForHotel(Presented):
     decline_reason: str
     active_bid: PresentedBid | None
     bids: tuple[PresentedBid, ...]  # newest revision first
+    selection: str  # "" until the client decides; then "selected" or "not_selected"
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ class PresentedInvitationSummaryForHotel(Presented):
     bid_deadline: datetime.datetime | None
     status_label: str
     is_open: bool
+    selection: str  # "" until the client decides; then "selected" or "not_selected"
 
 
 def _bid(bid: HotelBid) -> PresentedBid:
@@ -147,7 +156,22 @@ def present_invitation_for_hotel(
         decline_reason=invitation.decline_reason,
         active_bid=next((bid for bid in bids if bid.status == BidStatus.ACTIVE), None),
         bids=bids,
+        selection=invitation_selection(invitation=invitation),
     )
+
+
+DECIDED = (QuotationStatus.APPROVED, QuotationStatus.BOOKED)
+
+
+def invitation_selection(*, invitation: HotelInvitation) -> str:
+    """Once the client approved the quote, whether this hotel's offer is in it; never which other hotel is."""
+    quotation = invitation.quotation
+    if quotation.status not in DECIDED:
+        return ""
+    chosen = QuotationPricingChoice.objects.filter(
+        pricing__quotation=quotation, pricing__is_current=True, bid__invitation=invitation
+    ).exists()
+    return "selected" if chosen else "not_selected"
 
 
 def present_invitation_list_for_hotel(
@@ -170,6 +194,7 @@ def present_invitation_list_for_hotel(
             bid_deadline=inv.quotation.bid_deadline,
             status_label=inv.get_status_display(),
             is_open=hotel_may_act(quotation=inv.quotation, invitation=inv, now=now),
+            selection=invitation_selection(invitation=inv),
         )
         for inv in invitations
     ]
