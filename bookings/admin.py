@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from bookings.models import Booking, BookingLog, Installment, Traveller
+from bookings.models import Booking, BookingLog, Guide, Installment, Traveller
 
 
 class InstallmentInline(admin.TabularInline):
@@ -56,3 +56,10 @@ class BookingLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Guide)
+class GuideAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "email", "phone", "languages", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("full_name", "email")

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from bookings.urls import client_urlpatterns, portal_urlpatterns, staff_urlpatterns
+from bookings.urls import client_urlpatterns, guide_urlpatterns, portal_urlpatterns, staff_urlpatterns
 from spirittours.areas import Area, NavEntry
 
 AREAS = [
@@ -43,4 +43,5 @@ AREAS = [
             ),
         ),
     ),
+    Area(namespace="guide", prefix="guide/", role=(), urlpatterns=guide_urlpatterns),
 ]

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, Guide
 
 TEXT = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -91,4 +91,12 @@ class CancelBookingForm(forms.Form):
         label=_("Why is the booking cancelled?"),
         max_length=1000,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+
+
+class GuideAssignForm(forms.Form):
+    guide = forms.ModelChoiceField(
+        label=_("Guide"),
+        queryset=Guide.objects.filter(is_active=True).order_by("full_name"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -26,6 +26,25 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Guide(TimeStampedModel):
+    """A tour guide who may accompany a group; reached by email, with a link to the trip (never a price)."""
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    languages = models.CharField(_("languages spoken"), max_length=200, blank=True)
+    language = models.CharField(_("language of emails"), max_length=2, default="es")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("guide")
+        verbose_name_plural = _("guides")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
 class Booking(TimeStampedModel):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     quotation = models.OneToOneField(
@@ -54,6 +73,9 @@ class Booking(TimeStampedModel):
     exchange_rates = models.JSONField(_("exchange rates"), default=dict)
     cancellation_tiers = models.JSONField(_("cancellation tiers"), default=list)
     rooming_cutoff = models.DateField(_("rooming list cut-off"))
+    guide = models.ForeignKey(
+        Guide, verbose_name=_("guide"), on_delete=models.PROTECT, related_name="bookings", null=True, blank=True
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     # What the cancellation tier kept when the booking was cancelled; paid beyond it is refunded.

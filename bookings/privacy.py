@@ -142,6 +142,7 @@ class PresentedBooking(Presented):
     next_due: PresentedInstallment | None
     rooming_cutoff: datetime.date
     bank: PresentedBankDetails
+    guide_name: str
     travellers: tuple[PresentedTraveller, ...]
     rooms: tuple[PresentedRoom, ...]
     room_types: tuple[tuple[str, Label], ...]  # the booked room types, for the manifest's form
@@ -180,6 +181,11 @@ def _installment(installment: Installment, today: datetime.date) -> PresentedIns
         outstanding=outstanding,
         overdue=outstanding > 0 and installment.due_date < today,
     )
+
+
+def present_booked_stays(*, booking: Booking) -> tuple[PresentedBookedStay, ...]:
+    """The itinerary with each stay's hotel and meal plan: for the client, staff and the guide (no price)."""
+    return _stays(booking)
 
 
 def _stays(booking: Booking) -> tuple[PresentedBookedStay, ...]:
@@ -285,6 +291,7 @@ def present_booking(*, viewer: Viewer, booking: Booking, today: datetime.date | 
         next_due=next((i for i in installments if i.outstanding > 0), None),
         rooming_cutoff=booking.rooming_cutoff,
         bank=bank_details(booking=booking),
+        guide_name=booking.guide.full_name if booking.guide_id else "",
         travellers=travellers,
         rooms=rooms,
         room_types=tuple((t, RoomType(t).label) for t in ROOM_ORDER if any(r.room_type == t for r in rooms)),

@@ -23,6 +23,7 @@ staff_urlpatterns = [
     path("", views.staff_booking_list, name="home"),
     path("<int:pk>/", views.staff_booking, name="booking"),
     path("<int:pk>/rooming/send/", views_hotels.staff_rooming_send, name="rooming_send"),
+    path("<int:pk>/guide/", views_hotels.staff_guide_assign, name="guide_assign"),
     path(
         "<int:pk>/rooming/<int:hotel_pk>.<slug:extension>",
         views_hotels.staff_rooming_export,
@@ -35,4 +36,9 @@ portal_urlpatterns = [
     path("", views_hotels.portal_booking_list, name="home"),
     path("<int:pk>/", views_hotels.portal_booking, name="booking"),
     path("<int:pk>/rooming.<slug:extension>", views_hotels.portal_rooming_export, name="rooming_export"),
+]
+
+# The guide's trip page: no login, the signed link is the key.
+guide_urlpatterns = [
+    path("<str:token>/", views_hotels.guide_trip, name="trip"),
 ]

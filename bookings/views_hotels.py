@@ -1,13 +1,17 @@
-"""The hotel's booked stays on the portal, and the rooming list exports (the hotel's own, and staff's per hotel)."""
+"""The people around a booking besides its client: the hotel's booked stays and rooming list on the portal,
+staff's rooming exports per hotel, and the guide's trip page (a signed link, no price)."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.privacy import booking_get_visible
+from bookings.forms import GuideAssignForm
+from bookings.guides import booking_from_guide_token
+from bookings.privacy import booking_get_visible, present_booked_stays, present_rooms, present_travellers
 from bookings.rooming import (
     booked_hotel_get,
     booked_hotels_visible,
@@ -15,7 +19,7 @@ from bookings.rooming import (
     rooming_list_for,
 )
 from bookings.rooming_export import rooming_csv, rooming_filename, rooming_xlsx
-from bookings.services import rooming_send
+from bookings.services import guide_assign, rooming_send
 from spirittours.access import hotel_required, staff_required
 from spirittours.errors import NotVisible
 from spirittours.web import action_submit
@@ -81,3 +85,35 @@ def staff_rooming_send(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("Each hotel has its rooming list."),
         redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#rooming",
     )
+
+
+@require_POST
+@staff_required
+def staff_guide_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    form = GuideAssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an active guide."))
+        return redirect(reverse("staff_bookings:booking", kwargs={"pk": pk}))
+    return action_submit(
+        request,
+        lambda: guide_assign(booking=booking, guide=form.cleaned_data["guide"], by=request.user),
+        success=_("The guide is assigned and told."),
+        redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}),
+    )
+
+
+@require_GET
+def guide_trip(request: HttpRequest, token: str) -> HttpResponse:
+    booking = booking_from_guide_token(token=token)
+    context = {
+        "booking": booking,
+        "guide": booking.guide,
+        "stays": present_booked_stays(booking=booking),
+        "rooms": present_rooms(booking=booking),
+        "travellers": present_travellers(booking=booking),
+    }
+    response = render(request, "bookings/guide.html", context)
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -16,6 +16,7 @@ from bookings.services.cancellation import (
     traveller_cancel,
     traveller_cancellation_terms,
 )
+from bookings.services.guides import guide_assign
 from bookings.services.travellers import (
     TravellerInput,
     rooming_assign,
@@ -36,6 +37,7 @@ __all__ = [
     "booking_log",
     "booking_may_cancel",
     "booking_tiers",
+    "guide_assign",
     "rooming_assign",
     "rooming_send",
     "schedule_rules_default",

@@ -136,3 +136,28 @@ def test_after_approval_the_chosen_hotel_reads_selected_and_the_other_not_select
     assert 'data-testid="hotel-booking-row"' not in listing
     chosen = _http(members[0]).get("/portal/bookings/").content.decode()
     assert chosen.count('data-testid="hotel-booking-row"') == 1
+
+
+def test_staff_assign_a_guide_who_reads_the_trip_without_a_price():
+    from bookings.guides import guide_link_token
+    from bookings.models import Guide
+    from notifications.models import EmailMessage
+
+    contact = ClientContactFactory()
+    booking = booking_approved(contact=contact)
+    guide = Guide.objects.create(full_name="Javier Ortega", email="javier@guias.example", language="en")
+    staff_http = _http(StaffFactory())
+
+    assigned = staff_http.post(f"/staff/bookings/{booking.pk}/guide/", {"guide": guide.pk})
+    again = staff_http.post(f"/staff/bookings/{booking.pk}/guide/", {"guide": guide.pk})
+    page = HttpClient().get(f"/guide/{guide_link_token(booking=booking, guide=guide)}/")
+
+    assert (assigned.status_code, again.status_code, page.status_code) == (302, 302, 200)
+    booking.refresh_from_db()
+    assert booking.guide == guide
+    recipients = sorted(EmailMessage.objects.filter(template="guide_assigned").values_list("to_email", flat=True))
+    assert recipients == sorted([guide.email, contact.email])
+    html = page.content.decode()
+    assert booking.stays[0]["hotel_name"] in html
+    assert "€" not in html and str(booking.total) not in html
+    assert HttpClient().get("/guide/forged-token/").status_code == 404

@@ -1,6 +1,7 @@
 """Every booking and payment page, as the user who reaches it, at desktop and phone width, in Spanish
 and English: the client's bookings and booking, its cancellation pages, a traveller's own payment
-page (no login), the staff's bookings and booking, the hotel's booked stays and rooming list.
+page (no login), the staff's bookings and booking, the hotel's booked stays and rooming list, the
+guide's trip page (no login).
 
 The same checks as the quotation pages' walk (quotations/tests/test_e2e_pages.py): the status, the
 page's language, no Content-Security-Policy violation, no sideways scroll where the page must fit,
@@ -16,8 +17,9 @@ from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from accounts.models import User
-from bookings.models import Booking, BookingRoom
-from bookings.services import TravellerInput, rooming_assign, traveller_add
+from bookings.guides import guide_link_token
+from bookings.models import Booking, BookingRoom, Guide
+from bookings.services import TravellerInput, guide_assign, rooming_assign, traveller_add
 from payments.services import payment_announce, payment_record_transfer
 from payments.travellers import traveller_link_token
 from quotations.factories import ClientFactory, quotation_sent
@@ -42,6 +44,7 @@ PAGES = [
     Page("staff-booking", "staff", lambda w: f"/staff/bookings/{w.booking.pk}/", focus="[data-testid=ledger]"),
     Page("portal-bookings", "hotel", lambda w: "/portal/bookings/"),
     Page("portal-booking", "hotel", lambda w: f"/portal/bookings/{w.booked_hotel.pk}/"),
+    Page("guide-trip", None, lambda w: f"/guide/{w.guide_token}/"),
 ]
 
 
@@ -81,12 +84,15 @@ def world(daphne_server):
         by=staff,
     )
     payment_announce(booking=booking, installment=booking.installments.get(position=2), traveller=bea, by=None)
+    guide = Guide.objects.create(full_name="Javier Ortega", email="javier@guias.example")
+    guide_assign(booking=booking, guide=guide, by=staff)
     return SimpleNamespace(
         base=daphne_server.url,
         booking=booking,
         traveller=ana,
         token=traveller_link_token(traveller=ana),
         booked_hotel=booking.hotels.get(),
+        guide_token=guide_link_token(booking=booking, guide=guide),
         users={"staff": staff, "client": contact, "hotel": member},
     )
 
