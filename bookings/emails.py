@@ -44,7 +44,9 @@ def email_booking_confirmed(*, booking: Booking) -> None:
         )
 
 
-def email_payment_received(*, booking: Booking, payment_id: int, amount, currency: str) -> None:
+def email_payment_received(
+    *, booking: Booking, payment_id: int, amount, currency: str, attachments: list[dict] | None = None
+) -> None:
     for contact in booking_contacts(booking=booking):
         email_queue(
             template="payment_received",
@@ -60,6 +62,7 @@ def email_payment_received(*, booking: Booking, payment_id: int, amount, currenc
                 "url": _client_url(booking),
             },
             dedupe_key=f"payment_received:payment:{payment_id}:user:{contact.pk}",
+            attachments=attachments,
         )
 
 

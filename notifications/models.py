@@ -58,6 +58,9 @@ class EmailMessage(TimeStampedModel):
     to_email = models.EmailField(_("recipient"))
     to_name = models.CharField(_("recipient name"), max_length=150, blank=True)
     context = models.JSONField(_("context"), default=dict)
+    # Documents made when the email is sent, by the app that declares each kind (notifications.attachments):
+    # [{"kind": "receipt", "id": 12}], so the outbox stores a reference, never the file.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("plain text"))
     body_html = models.TextField(_("HTML"))

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from notifications.attachments import attachments_build
 from notifications.errors import PermanentSendError, TransientSendError
 from notifications.models import EmailMessage, EmailStatus, EmailSuppression, EmailTemplate, EmailTrackingEvent
 
@@ -50,7 +51,14 @@ def email_render(*, template: str, language: str, context: dict) -> Rendered:
 
 
 def email_queue(
-    *, template: str, to_email: str, language: str, context: dict, dedupe_key: str, to_name: str = ""
+    *,
+    template: str,
+    to_email: str,
+    language: str,
+    context: dict,
+    dedupe_key: str,
+    to_name: str = "",
+    attachments: list[dict] | None = None,
 ) -> EmailMessage:
     """Record an email to send; the same dedupe key is never queued twice.
 
@@ -78,6 +86,7 @@ def email_queue(
                 body_text=rendered.text,
                 body_html=rendered.html,
                 dedupe_key=dedupe_key,
+                attachments=attachments or [],
                 status=EmailStatus.SUPPRESSED if suppressed else EmailStatus.QUEUED,
             )
     except IntegrityError:  # queued concurrently under the same key
@@ -121,6 +130,8 @@ def _send(message: EmailMessage) -> str:
         headers={"Message-ID": message.message_id_header, "X-Spirittours-Email": str(message.pk)},
     )
     mail.attach_alternative(message.body_html, "text/html")
+    for filename, content, mimetype in attachments_build(specs=message.attachments, language=message.language):
+        mail.attach(filename, content, mimetype)
     mail.send(fail_silently=False)
     status = getattr(mail, "anymail_status", None)
     return (status.message_id if status is not None and status.message_id else None) or message.message_id_header

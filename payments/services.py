@@ -150,7 +150,13 @@ def payment_confirm(*, payment: Payment, by: User | None) -> Payment:
             data={"payment": locked.pk, "amount": str(locked.amount), "receipt": locked.receipt_number},
         )
         booking = _ledger_apply(booking=booking, by=by)
-        email_payment_received(booking=booking, payment_id=locked.pk, amount=locked.amount, currency=locked.currency)
+        email_payment_received(
+            booking=booking,
+            payment_id=locked.pk,
+            amount=locked.amount,
+            currency=locked.currency,
+            attachments=[{"kind": "receipt", "id": locked.pk}],
+        )
     return locked
 
 
@@ -344,5 +350,6 @@ def refund_issue(*, booking: Booking, amount: Decimal, by: User, reference: str 
                     "url": booking_client_url(booking=booking),
                 },
                 dedupe_key=f"refund_processed:refund:{refunds[0].pk}:user:{contact.pk}",
+                attachments=[{"kind": "credit_note", "id": refund.pk} for refund in refunds],
             )
     return refunds

@@ -16,6 +16,7 @@ portal_urlpatterns = [
 client_urlpatterns = [
     path("", client.client_home, name="home"),
     path("quotations/<int:pk>/", client.client_quotation, name="quotation"),
+    path("quotations/<int:pk>/quote.pdf", client.client_quotation_pdf, name="quotation_pdf"),
     path("quotations/<int:pk>/approve/", client.client_approve, name="approve"),
     path("quotations/<int:pk>/changes/", client.client_request_changes, name="request_changes"),
     path("quotations/<int:pk>/decline/", client.client_decline, name="decline"),

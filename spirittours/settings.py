@@ -304,6 +304,8 @@ BOOKING_DEPOSIT_FIXED_PER_PERSON = env.str("BOOKING_DEPOSIT_FIXED_PER_PERSON", d
 BOOKING_DEPOSIT_WHICHEVER_HIGHER = env.bool("BOOKING_DEPOSIT_WHICHEVER_HIGHER", default=False)
 BOOKING_DEPOSIT_DUE_DAYS = env.int("BOOKING_DEPOSIT_DUE_DAYS", default=7)
 BOOKING_BALANCE_DAYS_BEFORE = env.int("BOOKING_BALANCE_DAYS_BEFORE", default=60)
+# The cancellation policy of new bookings, shown on every quote: (days before arrival or more, % retained).
+CANCELLATION_TIERS = [(60, "25"), (30, "80"), (0, "100")]
 # The rooming list may be edited by the client until this many days before arrival.
 BOOKING_ROOMING_CUTOFF_DAYS = env.int("BOOKING_ROOMING_CUTOFF_DAYS", default=21)
 # The bank account clients pay by transfer into (the manual provider), shown on the booking page.

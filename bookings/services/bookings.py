@@ -22,7 +22,6 @@ from bookings.emails import email_booking_confirmed, email_hotel_booking_request
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingHotel, BookingLog, BookingRoom, BookingStatus, Installment
 from bookings.money import (
-    DEFAULT_CANCELLATION_TIERS,
     DepositRule,
     ScheduleRules,
     schedule_build,
@@ -146,8 +145,8 @@ def booking_create_from_quotation(
             stays=stays,
             exchange_rates=rates,
             cancellation_tiers=[
-                {"min_days_before": tier.min_days_before, "retained_percent": str(tier.retained_percent)}
-                for tier in DEFAULT_CANCELLATION_TIERS
+                {"min_days_before": days, "retained_percent": str(percent)}
+                for days, percent in settings.CANCELLATION_TIERS
             ],
             rooming_cutoff=quotation.arrival - datetime.timedelta(days=settings.BOOKING_ROOMING_CUTOFF_DAYS),
         )

@@ -112,6 +112,7 @@ def email_quotation_sent(*, quotation: Quotation) -> None:
             language=contact.language,
             context=email_context_quotation_sent(quotation=quotation, recipient=contact, revised=sending > 1),
             dedupe_key=f"quotation_sent:quotation:{quotation.pk}:sending:{sending}:user:{contact.pk}",
+            attachments=[{"kind": "quote", "id": quotation.pk}],
         )
 
 

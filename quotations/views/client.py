@@ -3,9 +3,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from quotations.documents import cancellation_lines
 from quotations.forms.client import DeclineQuoteForm, RequestChangesForm
 from quotations.forms.room import MessageForm
 from quotations.models import QuotationStatus
@@ -15,6 +17,7 @@ from quotations.privacy import (
     present_quotation_list_for_client,
     quotation_get_visible,
 )
+from quotations.quote_pdf import cancellation_policy, quotation_pdf
 from quotations.services import message_post, quotation_approve, quotation_decline, quotation_request_changes
 from spirittours.access import client_required
 from spirittours.web import action_submit, form_submit
@@ -32,6 +35,7 @@ def _page(request, quotation, *, changes_form=None, decline_form=None, message_f
     context = {
         "quotation": presented,
         "can_answer": presented.status == QuotationStatus.SENT,
+        "cancellation_policy": cancellation_lines(cancellation_policy()),
         "changes_form": changes_form or RequestChangesForm(),
         "decline_form": decline_form or DeclineQuoteForm(),
         "room": {
@@ -48,6 +52,16 @@ def _page(request, quotation, *, changes_form=None, decline_form=None, message_f
 @client_required
 def client_quotation(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, quotation_get_visible(viewer=request.viewer, pk=pk))
+
+
+@require_GET
+@client_required
+def client_quotation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    quotation = quotation_get_visible(viewer=request.viewer, pk=pk)
+    filename, content = quotation_pdf(quotation=quotation, language=translation.get_language() or "es")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_POST
