@@ -9,3 +9,5 @@ from django.dispatch import Signal
 
 # Sent by quotation_approve once the status is `approved`, before commit; kwargs: quotation, by.
 quotation_approved = Signal()
+# Sent by quotation_cancel once the status is `cancelled`, before commit; kwargs: quotation, reason, by.
+quotation_cancelled = Signal()

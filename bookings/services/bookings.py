@@ -210,7 +210,8 @@ def booking_ledger_apply(
                 data={"from": previous, "to": locked.status, "paid": str(paid_total)},
             )
         if previous == S.OPTION and locked.status in (S.CONFIRMED, S.PAID):
-            quotation_mark_booked(quotation=locked.quotation, by=None)
+            if locked.quotation.status == QuotationStatus.APPROVED:
+                quotation_mark_booked(quotation=locked.quotation, by=None)
             email_booking_confirmed(booking=locked)
     booking.refresh_from_db()
     return booking

@@ -18,6 +18,7 @@ from quotations.models import ExchangeRate, QuotationStatus
 from quotations.services import (
     bid_submit,
     quotation_approve,
+    quotation_cancel,
     quotation_close_bidding,
     quotation_invite_hotels,
     quotation_price,
@@ -129,3 +130,14 @@ def test_a_quote_not_approved_is_never_booked():
         booking_create_from_quotation(quotation=quotation, by=StaffFactory())
 
     assert Booking.objects.count() == 0
+
+
+def test_staff_cancelling_the_quotation_cancel_its_booking_with_the_tier_of_the_day():
+    booking = booking_approved()
+    staff = StaffFactory()
+
+    quotation_cancel(quotation=booking.quotation, reason="El grupo no viaja", by=staff)
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED, "El grupo no viaja")
+    assert booking.retained_amount == (booking.total * Decimal("0.25")).quantize(Decimal("0.01"))

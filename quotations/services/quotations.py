@@ -12,7 +12,7 @@ from accounts.models import Role, User
 from quotations.cities import city_canonical, hotel_city_list
 from quotations.errors import QuotationError
 from quotations.events import DeadlineChanged, StatusChanged
-from quotations.hooks import quotation_approved
+from quotations.hooks import quotation_approved, quotation_cancelled
 from quotations.limits import bid_deadline_check, stays_check, travel_date_check, valid_until_check
 from quotations.models import (
     Client,
@@ -452,13 +452,16 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
     staff_require(by)
     if not reason.strip():
         raise QuotationError(_("Give a reason for the cancellation."), field="reason")
-    return _move(
-        quotation=quotation,
-        action=Action.CANCEL,
-        by=by,
-        log_action="quotation.cancelled",
-        data={"reason": reason.strip()},
-    )
+    with transaction.atomic():
+        _move(
+            quotation=quotation,
+            action=Action.CANCEL,
+            by=by,
+            log_action="quotation.cancelled",
+            data={"reason": reason.strip()},
+        )
+        quotation_cancelled.send(sender=Quotation, quotation=quotation, reason=reason.strip(), by=by)
+    return quotation
 
 
 def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation:

@@ -185,8 +185,11 @@ def test_seed_demo_prints_the_headline_the_logins_and_the_counts():
     with translation.override("en"):
         labels = {status: str(status.label) for status in QuotationStatus}
     width = max(len(label) for label in labels.values())
+    booked = sum(1 for plan in TRIPS if QuotationStatus.APPROVED in plan.path)  # approved on the way
     assert output.splitlines() == [
         "Demo data ready: 23 quotations created by this run.",
+        # payments' step: every approval made a booking; the booked trips have their deposit paid
+        f"Bookings: {booked}, the deposits of {by_status[QuotationStatus.BOOKED]} paid by this run.",
         "",
         "Logins",
         "  Role                  Email                              Password        ",
