@@ -45,6 +45,7 @@ PAGES_WITHOUT_A_FORM = {
     "portal:invitation",
     "client:home",
     "client:quotation",
+    "client:quotation_pdf",
 }
 
 

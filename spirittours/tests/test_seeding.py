@@ -46,8 +46,11 @@ def _step(name: str, order: int) -> SeedStep:
     return SeedStep(name=name, order=order, run=f"spirittours.tests.test_seeding.step_{name}")
 
 
-def test_the_site_seeds_the_quotations_demo():
-    assert seed_steps_discover() == [SeedStep(name="quotations", order=30, run="quotations.seeds.quotations_seed")]
+def test_the_site_seeds_the_quotations_demo_then_the_payments():
+    assert seed_steps_discover() == [
+        SeedStep(name="quotations", order=30, run="quotations.seeds.quotations_seed"),
+        SeedStep(name="payments", order=40, run="payments.seeds.payments_seed"),
+    ]
 
 
 def test_steps_sort_by_order_whichever_app_declares_them(app_seeds):
