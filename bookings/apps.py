@@ -7,4 +7,4 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self) -> None:
-        from bookings import receivers  # noqa: F401 (connects the quotation hooks)
+        from bookings import receivers, room  # noqa: F401 (connect the quotation hooks, present room events)

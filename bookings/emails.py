@@ -26,44 +26,49 @@ def booking_contacts(*, booking: Booking):
     return booking.client.contacts.filter(is_active=True).order_by("pk")
 
 
-def email_booking_confirmed(*, booking: Booking) -> None:
+def email_booking_contacts(
+    *, booking: Booking, template: str, context: dict, dedupe_key: str, attachments: list[dict] | None = None
+) -> None:
+    """One email to each of the booking's contacts, in their language, with their booking's link.
+
+    `dedupe_key` names the event; each contact's key adds them, so the event is told once to each.
+    """
     for contact in booking_contacts(booking=booking):
         email_queue(
-            template="booking_confirmed",
+            template=template,
             to_email=contact.email,
             to_name=contact.get_full_name(),
             language=contact.language,
             context={
                 "booking_reference": booking.reference,
                 "group_name": booking.group_name,
-                "arrival": booking.arrival,
-                "departure": booking.departure,
+                **context,
                 "url": _client_url(booking),
             },
-            dedupe_key=f"booking_confirmed:booking:{booking.pk}:user:{contact.pk}",
+            dedupe_key=f"{dedupe_key}:user:{contact.pk}",
+            attachments=attachments,
         )
+
+
+def email_booking_confirmed(*, booking: Booking) -> None:
+    email_booking_contacts(
+        booking=booking,
+        template="booking_confirmed",
+        context={"arrival": booking.arrival, "departure": booking.departure},
+        dedupe_key=f"booking_confirmed:booking:{booking.pk}",
+    )
 
 
 def email_payment_received(
     *, booking: Booking, payment_id: int, amount, currency: str, attachments: list[dict] | None = None
 ) -> None:
-    for contact in booking_contacts(booking=booking):
-        email_queue(
-            template="payment_received",
-            to_email=contact.email,
-            to_name=contact.get_full_name(),
-            language=contact.language,
-            context={
-                "booking_reference": booking.reference,
-                "group_name": booking.group_name,
-                "amount": amount,
-                "currency": currency,
-                "balance_due": booking.total - booking.paid_amount,
-                "url": _client_url(booking),
-            },
-            dedupe_key=f"payment_received:payment:{payment_id}:user:{contact.pk}",
-            attachments=attachments,
-        )
+    email_booking_contacts(
+        booking=booking,
+        template="payment_received",
+        context={"amount": amount, "currency": currency, "balance_due": booking.total - booking.paid_amount},
+        dedupe_key=f"payment_received:payment:{payment_id}",
+        attachments=attachments,
+    )
 
 
 def _hotel_language(hotel) -> str:

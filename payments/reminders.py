@@ -13,9 +13,8 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from bookings.emails import booking_client_url, booking_contacts
+from bookings.emails import email_booking_contacts
 from bookings.models import BookingStatus, Installment
-from notifications.services import email_queue
 from payments.models import Payment, PaymentStatus
 
 MILESTONES = (7, 3, 0, -2)  # days before the due date; negative: after it
@@ -57,19 +56,9 @@ def email_payment_reminder(*, installment: Installment, milestone: int) -> None:
     booking = installment.booking
     confirmed = Payment.objects.filter(installment=installment, status=PaymentStatus.CONFIRMED)
     paid = confirmed.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    for contact in booking_contacts(booking=booking):
-        email_queue(
-            template="payment_reminder",
-            to_email=contact.email,
-            to_name=contact.get_full_name(),
-            language=contact.language,
-            context={
-                "booking_reference": booking.reference,
-                "group_name": booking.group_name,
-                "amount": installment.amount - paid,
-                "currency": booking.currency,
-                "due_date": installment.due_date,
-                "url": booking_client_url(booking=booking),
-            },
-            dedupe_key=f"payment_reminder:installment:{installment.pk}:milestone:{milestone}:user:{contact.pk}",
-        )
+    email_booking_contacts(
+        booking=booking,
+        template="payment_reminder",
+        context={"amount": installment.amount - paid, "currency": booking.currency, "due_date": installment.due_date},
+        dedupe_key=f"payment_reminder:installment:{installment.pk}:milestone:{milestone}",
+    )

@@ -17,16 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from bookings.emails import booking_client_url, booking_contacts, email_payment_received
+from bookings.emails import email_booking_contacts, email_payment_received
+from bookings.events import BookingPaymentReceived
 from bookings.models import Booking, BookingStatus, Installment, Traveller
 from bookings.services import booking_ledger_apply, booking_lock, booking_log
 from bookings.shares import installment_shares
-from notifications.services import email_queue
 from payments.emails import email_traveller_payment_link
 from payments.errors import PaymentError
 from payments.models import Payment, PaymentStatus, Refund, RefundSource, RefundStatus
 from payments.travellers import transfer_reference
 from quotations.services.references import reference_next
+from quotations.services.room import room_event_record
 
 OPEN_FOR_PAYMENT = (BookingStatus.OPTION, BookingStatus.CONFIRMED, BookingStatus.TRAVELLING)
 
@@ -150,6 +151,12 @@ def payment_confirm(*, payment: Payment, by: User | None) -> Payment:
             data={"payment": locked.pk, "amount": str(locked.amount), "receipt": locked.receipt_number},
         )
         booking = _ledger_apply(booking=booking, by=by)
+        room_event_record(
+            quotation=booking.quotation,
+            event=BookingPaymentReceived(
+                booking=booking.pk, amount=str(locked.amount), currency=locked.currency, paid=str(booking.paid_amount)
+            ),
+        )
         email_payment_received(
             booking=booking,
             payment_id=locked.pk,
@@ -336,20 +343,11 @@ def refund_issue(*, booking: Booking, amount: Decimal, by: User, reference: str 
             data={"amount": str(amount), "refunds": [r.pk for r in refunds], "reference": reference.strip()},
         )
         booking = _ledger_apply(booking=locked, by=by)
-        for contact in booking_contacts(booking=booking):
-            email_queue(
-                template="refund_processed",
-                to_email=contact.email,
-                to_name=contact.get_full_name(),
-                language=contact.language,
-                context={
-                    "booking_reference": booking.reference,
-                    "group_name": booking.group_name,
-                    "amount": amount,
-                    "currency": booking.currency,
-                    "url": booking_client_url(booking=booking),
-                },
-                dedupe_key=f"refund_processed:refund:{refunds[0].pk}:user:{contact.pk}",
-                attachments=[{"kind": "credit_note", "id": refund.pk} for refund in refunds],
-            )
+        email_booking_contacts(
+            booking=booking,
+            template="refund_processed",
+            context={"amount": amount, "currency": booking.currency},
+            dedupe_key=f"refund_processed:refund:{refunds[0].pk}",
+            attachments=[{"kind": "credit_note", "id": refund.pk} for refund in refunds],
+        )
     return refunds

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings.emails import email_booking_confirmed, email_hotel_booking_request
 from bookings.errors import BookingError
+from bookings.events import BookingStatusChanged
 from bookings.models import Booking, BookingHotel, BookingLog, BookingRoom, BookingStatus, Installment
 from bookings.money import (
     DepositRule,
@@ -30,6 +31,7 @@ from quotations.models import Quotation, QuotationStatus, RoomType
 from quotations.selectors import exchange_factor
 from quotations.services import quotation_mark_booked
 from quotations.services.references import reference_next
+from quotations.services.room import room_event_record
 
 S = BookingStatus
 # Rooms are numbered in the order the travellers fill the beds (quotations.pricing).
@@ -208,6 +210,10 @@ def booking_ledger_apply(
                 action="booking.status_changed",
                 actor=by,
                 data={"from": previous, "to": locked.status, "paid": str(paid_total)},
+            )
+            room_event_record(
+                quotation=locked.quotation,
+                event=BookingStatusChanged(booking=locked.pk, from_=previous, to=locked.status),
             )
         if previous == S.OPTION and locked.status in (S.CONFIRMED, S.PAID):
             if locked.quotation.status == QuotationStatus.APPROVED:

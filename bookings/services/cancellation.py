@@ -14,12 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from bookings.emails import booking_client_url, booking_contacts
+from bookings.emails import email_booking_contacts
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus, Traveller
 from bookings.money import CancellationTier, cancellation_retained, cancellation_tier_for, refund_due
 from bookings.services.bookings import booking_lock, booking_log
-from notifications.services import email_queue
 from quotations.models import RoomType
 from quotations.rooms import ROOM_OCCUPANCY
 
@@ -87,22 +86,12 @@ def booking_cancel(*, booking: Booking, reason: str, by: User) -> CancellationTe
                 "refund_due": str(terms.refund),
             },
         )
-        for contact in booking_contacts(booking=locked):
-            email_queue(
-                template="cancellation_notice",
-                to_email=contact.email,
-                to_name=contact.get_full_name(),
-                language=contact.language,
-                context={
-                    "booking_reference": locked.reference,
-                    "group_name": locked.group_name,
-                    "reason": reason.strip(),
-                    "refund_amount": terms.refund,
-                    "currency": locked.currency,
-                    "url": booking_client_url(booking=locked),
-                },
-                dedupe_key=f"cancellation_notice:booking:{locked.pk}:user:{contact.pk}",
-            )
+        email_booking_contacts(
+            booking=locked,
+            template="cancellation_notice",
+            context={"reason": reason.strip(), "refund_amount": terms.refund, "currency": locked.currency},
+            dedupe_key=f"cancellation_notice:booking:{locked.pk}",
+        )
     booking.refresh_from_db()
     return terms
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from bookings.emails import booking_client_url, booking_contacts
+from bookings.emails import email_booking_contacts
 from bookings.errors import BookingError
 from bookings.guides import guide_link_token
 from bookings.models import Booking, BookingStatus, Guide
@@ -45,14 +45,11 @@ def guide_assign(*, booking: Booking, guide: Guide, by: User) -> Booking:
             context={**common, "url": guide_url},
             dedupe_key=f"guide_assigned:log:{entry.pk}:guide:{guide.pk}",
         )
-        for contact in booking_contacts(booking=locked):
-            email_queue(
-                template="guide_assigned",
-                to_email=contact.email,
-                to_name=contact.get_full_name(),
-                language=contact.language,
-                context={**common, "url": booking_client_url(booking=locked)},
-                dedupe_key=f"guide_assigned:log:{entry.pk}:user:{contact.pk}",
-            )
+        email_booking_contacts(
+            booking=locked,
+            template="guide_assigned",
+            context=common,
+            dedupe_key=f"guide_assigned:log:{entry.pk}",
+        )
     booking.refresh_from_db()
     return booking

@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from bookings.emails import email_hotel_rooming
 from bookings.errors import BookingError
+from bookings.events import BookingRoomingChanged
 from bookings.models import Booking, BookingHotel, BookingRoom, BookingStatus, Traveller
 from bookings.rules import manifest_editable_check
 from bookings.services.bookings import booking_lock, booking_log
 from quotations.models import RoomType
 from quotations.rooms import ROOM_OCCUPANCY
+from quotations.services.room import room_event_record
 
 MAX_CSV_BYTES = 512 * 1024
 MAX_CSV_ROWS = 1000
@@ -262,10 +264,12 @@ def travellers_import_csv(*, booking: Booking, content: bytes, by: User) -> tupl
 
 
 def _rooming_changed(*, booking: Booking) -> None:
-    """Flag the change to every hotel that already had its rooming list."""
+    """Flag the change to every hotel that already had its rooming list, and tell the room."""
     BookingHotel.objects.filter(booking=booking, rooming_sent_at__isnull=False).update(
         rooming_changed_at=timezone.now()
     )
+    hotels = sorted(BookingHotel.objects.filter(booking=booking).values_list("hotel_id", flat=True))
+    room_event_record(quotation=booking.quotation, event=BookingRoomingChanged(booking=booking.pk, hotels=hotels))
 
 
 def rooming_assign(*, booking: Booking, assignments: dict[int, int | None], by: User) -> None:

@@ -16,7 +16,6 @@ import pytest
 from django.utils import timezone
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
-from accounts.models import User
 from bookings.guides import guide_link_token
 from bookings.models import Booking, BookingRoom, Guide
 from bookings.services import TravellerInput, guide_assign, rooming_assign, traveller_add
@@ -24,8 +23,8 @@ from payments.services import payment_announce, payment_record_transfer
 from payments.travellers import traveller_link_token
 from quotations.factories import ClientFactory, quotation_sent
 from quotations.services import quotation_approve
-from quotations.tests.browser import csp_violations, horizontal_overflow, login, open_page, shot
-from quotations.tests.test_e2e_pages import LOCALES, SCROLL_TO_FOCUS, SIZES, UNLABELLED_OR_SMALL, Page
+from quotations.tests.browser import csp_violations, open_page
+from quotations.tests.test_e2e_pages import LOCALES, SIZES, Page, pages_walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -100,45 +99,14 @@ def world(daphne_server):
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("language", list(LOCALES))
 def test_every_booking_page_as_its_user(world, browser, language, size):
-    # given: every user reads the site in this run's language (set at login), at this size
-    User.objects.filter(pk__in=[user.pk for user in world.users.values()]).update(language=language)
-    options = {"locale": LOCALES[language], "viewport": SIZES[size]}
-    tabs = {}
+    # given: every user reads the site in this run's language, at this size
+    # when: each opens their pages
+    problems = pages_walk(pages=PAGES, world=world, browser=browser, language=language, size=size)
 
-    def tab_for(who):
-        if who not in tabs:
-            tabs[who] = (
-                open_page(browser, **options)
-                if who is None
-                else login(browser, world.base, world.users[who].email, **options)
-            )
-        return tabs[who]
-
-    problems = []
-    for page in PAGES:
-        # when: the user opens the page
-        tab = tab_for(page.who)
-        response = tab.goto(f"{world.base}{page.path(world)}")
-
-        # then: it answers in the user's language, fits where it must, with labelled, touchable controls
-        if response.status != page.status:
-            problems.append((page.name, "status", response.status))
-        if tab.evaluate("() => document.documentElement.lang") != language:
-            problems.append((page.name, "lang", tab.evaluate("() => document.documentElement.lang")))
-        if page.fits:
-            overflow = horizontal_overflow(tab)
-            if overflow["overflow"]:
-                problems.append((page.name, "scrolls sideways", overflow))
-        controls = tab.evaluate(UNLABELLED_OR_SMALL, size == "phone")
-        if controls != {"unlabelled": [], "small": []}:
-            problems.append((page.name, "controls", controls))
-        if page.focus:
-            tab.locator(page.focus).first.evaluate(SCROLL_TO_FOCUS)
-        shot(tab, f"{page.name}-{language}-{size}", docs=True)
-
+    # then: each answers in the user's language, fits where it must, with labelled, touchable controls
     assert problems == []
-    # and the traveller's page shows nothing of the other traveller or the client's prices per room
-    traveller_page = tab_for(None)
+    # and the traveller's page shows nothing of the other traveller or the client
+    traveller_page = open_page(browser, locale=LOCALES[language], viewport=SIZES[size])
     traveller_page.goto(f"{world.base}/pay/{world.token}/")
     html = traveller_page.content()
     assert "Ana Ruiz Gómez" in html and "Bea Soto Lara" not in html and "Cofradía Zeta" not in html

@@ -204,10 +204,10 @@ def world(daphne_server, bidding_round):
     )
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("language", list(LOCALES))
-def test_every_page_as_its_user(world, browser, language, size):
-    # given: every user reads the site in this run's language (set at login), at this size
+def pages_walk(*, pages, world, browser, language: str, size: str) -> list:
+    """Open each page as its user (world.users[who], or a visitor) in `language` at `size`;
+    return what is wrong: a status, the language, a sideways scroll, an unlabelled or too small control.
+    Each page is photographed (`shot(..., docs=True)`)."""
     User.objects.filter(pk__in=[user.pk for user in world.users.values()]).update(language=language)
     options = {"locale": LOCALES[language], "viewport": SIZES[size]}
     tabs = {}
@@ -222,14 +222,11 @@ def test_every_page_as_its_user(world, browser, language, size):
         return tabs[who]
 
     problems = []
-    for page in PAGES:
-        # when: the user opens the page
+    for page in pages:
         tab = tab_for(page.who)
         response = tab.goto(f"{world.base}{page.path(world)}")
         if page.ready:
             tab.locator(page.ready).first.wait_for()
-
-        # then: it answers, in the visitor's language, and fits the window where it must
         if response.status != page.status:
             problems.append((page.name, "status", response.status))
         if tab.evaluate("() => document.documentElement.lang") != language:
@@ -238,14 +235,24 @@ def test_every_page_as_its_user(world, browser, language, size):
             overflow = horizontal_overflow(tab)
             if overflow["overflow"]:
                 problems.append((page.name, "scrolls sideways", overflow))
-        # and every field has a label, every button and field is large enough to touch
         controls = tab.evaluate(UNLABELLED_OR_SMALL, size == "phone")
         if controls != {"unlabelled": [], "small": []}:
             problems.append((page.name, "controls", controls))
         if page.focus:
             tab.locator(page.focus).first.evaluate(SCROLL_TO_FOCUS)
         shot(tab, f"{page.name}-{language}-{size}", docs=True)
+    return problems
 
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("language", list(LOCALES))
+def test_every_page_as_its_user(world, browser, language, size):
+    # given: every user reads the site in this run's language (set at login), at this size
+    # when: each opens their pages
+    problems = pages_walk(pages=PAGES, world=world, browser=browser, language=language, size=size)
+
+    # then: each answers in the user's language, fits where it must, with labelled, touchable controls
     assert problems == []
+
     # and no page tripped the Content-Security-Policy
     assert csp_violations(browser) == []

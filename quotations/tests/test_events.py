@@ -27,7 +27,8 @@ def _event(payload: RoomPayload) -> dict:
 
 
 def test_every_kind_has_one_payload_class_and_payloads_serialise_with_their_field_names():
-    kinds = {cls.kind for cls in _payload_classes()}
+    # Quotations' own payloads (other apps, such as bookings, add theirs with their own kinds).
+    kinds = {cls.kind for cls in _payload_classes() if cls.__module__ == "quotations.events"}
     assert kinds == set(RoomEventKind)
     assert StatusChanged(from_="bidding", to="quoted").data() == {"from": "bidding", "to": "quoted"}
     bid = BidSubmitted(invitation=1, hotel=7, hotel_name="Aurora", bid=9, revision=2, currency="EUR")
