@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from bookings.models import Booking, BookingLog, Guide, Installment, Traveller
+from bookings.models import Booking, BookingLog, Guide, Installment, PaymentTerms, Traveller
 
 
 class InstallmentInline(admin.TabularInline):
@@ -63,3 +63,18 @@ class GuideAdmin(admin.ModelAdmin):
     list_display = ("full_name", "email", "phone", "languages", "is_active")
     list_filter = ("is_active",)
     search_fields = ("full_name", "email")
+
+
+@admin.register(PaymentTerms)
+class PaymentTermsAdmin(admin.ModelAdmin):
+    """A quotation's own deposit and balance rules, used when its client approves it."""
+
+    list_display = (
+        "quotation",
+        "deposit_percent",
+        "deposit_fixed_per_person",
+        "whichever_higher",
+        "balance_days_before",
+    )
+    autocomplete_fields = ("quotation",)
+    search_fields = ("quotation__reference", "quotation__group_name")

@@ -100,3 +100,36 @@ class GuideAssignForm(forms.Form):
         queryset=Guide.objects.filter(is_active=True).order_by("full_name"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+
+class ScheduleForm(forms.Form):
+    """The rules a booking's schedule is built again from (staff from BOOKING_SCHEDULE_EDIT_FROM_LEVEL)."""
+
+    deposit_percent = forms.DecimalField(
+        label=_("Deposit, % of the total"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    deposit_fixed_per_person = forms.DecimalField(
+        label=_("Deposit per paying traveller"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    whichever_higher = forms.BooleanField(
+        label=_("Whichever deposit is higher"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    balance_days_before = forms.IntegerField(
+        label=_("Balance due, days before arrival"),
+        min_value=0,
+        max_value=365,
+        initial=60,
+        widget=forms.NumberInput(attrs={"class": "form-control"}),
+    )

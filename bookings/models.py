@@ -8,7 +8,7 @@ pages and status never need to add up payments themselves.
 """
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +43,41 @@ class Guide(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class PaymentTerms(TimeStampedModel):
+    """A quotation's own payment schedule rules, instead of the settings' (BOOKING_DEPOSIT_*)."""
+
+    quotation = models.OneToOneField(
+        Quotation, verbose_name=_("quotation"), on_delete=models.CASCADE, related_name="payment_terms"
+    )
+    deposit_percent = models.DecimalField(
+        _("deposit % of the total"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    deposit_fixed_per_person = models.DecimalField(
+        _("deposit per paying traveller"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    whichever_higher = models.BooleanField(_("whichever deposit is higher"), default=False)
+    balance_days_before = models.PositiveSmallIntegerField(
+        _("balance due days before arrival"), default=60, validators=[MaxValueValidator(365)]
+    )
+
+    class Meta:
+        verbose_name = _("payment terms")
+        verbose_name_plural = _("payment terms")
+
+    def __str__(self) -> str:
+        return str(self.quotation)
 
 
 class Booking(TimeStampedModel):

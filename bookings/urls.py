@@ -24,6 +24,7 @@ staff_urlpatterns = [
     path("<int:pk>/", views.staff_booking, name="booking"),
     path("<int:pk>/rooming/send/", views_hotels.staff_rooming_send, name="rooming_send"),
     path("<int:pk>/guide/", views_hotels.staff_guide_assign, name="guide_assign"),
+    path("<int:pk>/schedule/", views_hotels.staff_schedule_change, name="schedule_change"),
     path(
         "<int:pk>/rooming/<int:hotel_pk>.<slug:extension>",
         views_hotels.staff_rooming_export,

@@ -11,7 +11,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.errors import BookingError
-from bookings.forms import BookingFilterForm, CancelBookingForm, GuideAssignForm, TravellerCsvForm, TravellerForm
+from bookings.forms import (
+    BookingFilterForm,
+    CancelBookingForm,
+    GuideAssignForm,
+    ScheduleForm,
+    TravellerCsvForm,
+    TravellerForm,
+)
 from bookings.panels import booking_panels
 from bookings.privacy import booking_get_visible, bookings_visible, present_booking, present_booking_list
 from bookings.rules import manifest_editable
@@ -54,6 +61,9 @@ def booking_page(request: HttpRequest, pk: int, *, template: str, viewer_kind: s
         "rooming_error": extra.get("rooming_error", ""),
         "ns": f"{viewer_kind}_bookings",
         "guide_form": GuideAssignForm(initial={"guide": booking.guide_id}) if viewer_kind == "staff" else None,
+        "schedule_form": ScheduleForm(prefix="schedule")
+        if viewer_kind == "staff" and booking.status == "option"
+        else None,
         "may_cancel": booking_may_cancel(booking=booking, by=request.user),
         "cancel_terms": booking_cancellation_terms(booking=booking) if booking.status != "cancelled" else None,
     }

@@ -1,6 +1,7 @@
 """The people around a booking besides its client: the hotel's booked stays and rooming list on the portal,
 staff's rooming exports per hotel, and the guide's trip page (a signed link, no price)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,8 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.forms import GuideAssignForm
+from bookings.forms import GuideAssignForm, ScheduleForm
 from bookings.guides import booking_from_guide_token
+from bookings.money import DepositRule, ScheduleRules
 from bookings.privacy import booking_get_visible, present_booked_stays, present_rooms, present_travellers
 from bookings.rooming import (
     booked_hotel_get,
@@ -19,7 +21,7 @@ from bookings.rooming import (
     rooming_list_for,
 )
 from bookings.rooming_export import rooming_csv, rooming_filename, rooming_xlsx
-from bookings.services import guide_assign, rooming_send
+from bookings.services import booking_schedule_change, guide_assign, rooming_send
 from spirittours.access import hotel_required, staff_required
 from spirittours.errors import NotVisible
 from spirittours.web import action_submit
@@ -117,3 +119,30 @@ def guide_trip(request: HttpRequest, token: str) -> HttpResponse:
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_POST
+@staff_required
+def staff_schedule_change(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_get_visible(viewer=request.viewer, pk=pk)
+    form = ScheduleForm(request.POST, prefix="schedule")
+    if not form.is_valid():
+        messages.error(request, _("Check the schedule's rules: %(errors)s") % {"errors": form.errors.as_text()})
+        return redirect(reverse("staff_bookings:booking", kwargs={"pk": pk}))
+    data = form.cleaned_data
+    rules = ScheduleRules(
+        deposit=DepositRule(
+            percent=data["deposit_percent"],
+            fixed=data["deposit_fixed_per_person"],
+            per_person=True,
+            whichever_higher=data["whichever_higher"],
+            due_days=settings.BOOKING_DEPOSIT_DUE_DAYS,
+        ),
+        balance_days_before=data["balance_days_before"],
+    )
+    return action_submit(
+        request,
+        lambda: booking_schedule_change(booking=booking, rules=rules, by=request.user),
+        success=_("The payment schedule is built again."),
+        redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}),
+    )

@@ -304,6 +304,10 @@ BOOKING_DEPOSIT_FIXED_PER_PERSON = env.str("BOOKING_DEPOSIT_FIXED_PER_PERSON", d
 BOOKING_DEPOSIT_WHICHEVER_HIGHER = env.bool("BOOKING_DEPOSIT_WHICHEVER_HIGHER", default=False)
 BOOKING_DEPOSIT_DUE_DAYS = env.int("BOOKING_DEPOSIT_DUE_DAYS", default=7)
 BOOKING_BALANCE_DAYS_BEFORE = env.int("BOOKING_BALANCE_DAYS_BEFORE", default=60)
+# Staff from this permission level may build a booking's payment schedule again (before any payment).
+BOOKING_SCHEDULE_EDIT_FROM_LEVEL = env.int("BOOKING_SCHEDULE_EDIT_FROM_LEVEL", default=5)
+# Payments between the deposit and the balance: (days before arrival, % of the total); none by default.
+BOOKING_PROGRESS_PAYMENTS: list[tuple[int, str]] = []
 # The cancellation policy of new bookings, shown on every quote: (days before arrival or more, % retained).
 CANCELLATION_TIERS = [(60, "25"), (30, "80"), (0, "100")]
 # The rooming list may be edited by the client until this many days before arrival.

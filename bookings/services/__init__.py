@@ -5,7 +5,9 @@ from bookings.services.bookings import (
     booking_ledger_apply,
     booking_lock,
     booking_log,
+    booking_schedule_change,
     schedule_rules_default,
+    schedule_rules_for,
 )
 from bookings.services.cancellation import (
     CancellationTerms,
@@ -36,11 +38,13 @@ __all__ = [
     "booking_lock",
     "booking_log",
     "booking_may_cancel",
+    "booking_schedule_change",
     "booking_tiers",
     "guide_assign",
     "rooming_assign",
     "rooming_send",
     "schedule_rules_default",
+    "schedule_rules_for",
     "traveller_add",
     "traveller_cancel",
     "traveller_cancellation_terms",

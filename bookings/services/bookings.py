@@ -21,9 +21,10 @@ from accounts.models import User
 from bookings.emails import email_booking_confirmed, email_hotel_booking_request
 from bookings.errors import BookingError
 from bookings.events import BookingStatusChanged
-from bookings.models import Booking, BookingHotel, BookingLog, BookingRoom, BookingStatus, Installment
+from bookings.models import Booking, BookingHotel, BookingLog, BookingRoom, BookingStatus, Installment, PaymentTerms
 from bookings.money import (
     DepositRule,
+    ProgressRule,
     ScheduleRules,
     schedule_build,
 )
@@ -47,8 +48,33 @@ def _optional_decimal(value: str) -> Decimal | None:
     return Decimal(value) if str(value).strip() else None
 
 
+def schedule_rules_for(*, quotation: Quotation) -> ScheduleRules:
+    """The quotation's own payment terms where staff set them, otherwise the settings' rules."""
+    terms = PaymentTerms.objects.filter(quotation=quotation).first()
+    if terms is None:
+        return schedule_rules_default()
+    return ScheduleRules(
+        deposit=DepositRule(
+            percent=terms.deposit_percent,
+            fixed=terms.deposit_fixed_per_person,
+            per_person=True,
+            whichever_higher=terms.whichever_higher,
+            due_days=settings.BOOKING_DEPOSIT_DUE_DAYS,
+        ),
+        progress=_progress_rules(),
+        balance_days_before=terms.balance_days_before,
+    )
+
+
+def _progress_rules() -> tuple[ProgressRule, ...]:
+    return tuple(
+        ProgressRule(days_before_arrival=days, percent=Decimal(percent))
+        for days, percent in settings.BOOKING_PROGRESS_PAYMENTS
+    )
+
+
 def schedule_rules_default() -> ScheduleRules:
-    """The payment schedule rules of settings (BOOKING_DEPOSIT_* and BOOKING_BALANCE_DAYS_BEFORE)."""
+    """The schedule rules of settings: BOOKING_DEPOSIT_*, BOOKING_PROGRESS_PAYMENTS, BOOKING_BALANCE_DAYS_BEFORE."""
     return ScheduleRules(
         deposit=DepositRule(
             percent=_optional_decimal(settings.BOOKING_DEPOSIT_PERCENT),
@@ -57,6 +83,7 @@ def schedule_rules_default() -> ScheduleRules:
             whichever_higher=settings.BOOKING_DEPOSIT_WHICHEVER_HIGHER,
             due_days=settings.BOOKING_DEPOSIT_DUE_DAYS,
         ),
+        progress=_progress_rules(),
         balance_days_before=settings.BOOKING_BALANCE_DAYS_BEFORE,
     )
 
@@ -128,7 +155,11 @@ def booking_create_from_quotation(
     paying = sum(line["paying"] for line in pricing.room_prices.values() if isinstance(line, dict)) or quotation.pax
     total = pricing.price_total
     plans = schedule_build(
-        total=total, paying=paying, arrival=quotation.arrival, today=today, rules=schedule_rules_default()
+        total=total,
+        paying=paying,
+        arrival=quotation.arrival,
+        today=today,
+        rules=schedule_rules_for(quotation=quotation),
     )
     with transaction.atomic():
         booking = Booking.objects.create(
@@ -219,5 +250,37 @@ def booking_ledger_apply(
             if locked.quotation.status == QuotationStatus.APPROVED:
                 quotation_mark_booked(quotation=locked.quotation, by=None)
             email_booking_confirmed(booking=locked)
+    booking.refresh_from_db()
+    return booking
+
+
+def booking_schedule_change(*, booking: Booking, rules: ScheduleRules, by: User) -> Booking:
+    """Staff from BOOKING_SCHEDULE_EDIT_FROM_LEVEL build a booking's schedule again with other rules,
+    while no payment of it exists (once money moved, the schedule it was paid against stays)."""
+    level = by.staff_level or 0
+    if (
+        by.role != "staff"
+        or not by.is_active
+        or (level < settings.BOOKING_SCHEDULE_EDIT_FROM_LEVEL and not by.is_superuser)
+    ):
+        raise BookingError(_("Your permission level does not allow changing a payment schedule."), code="forbidden")
+    with transaction.atomic():
+        locked = booking_lock(booking=booking)
+        if locked.status not in (S.OPTION,) or any(i.payments.exists() for i in locked.installments.all()):
+            raise BookingError(_("This schedule already has payments: it can no longer be changed."), code="paid")
+        plans = schedule_build(
+            total=locked.total, paying=locked.paying, arrival=locked.arrival, today=timezone.localdate(), rules=rules
+        )
+        locked.installments.all().delete()
+        Installment.objects.bulk_create(
+            Installment(booking=locked, position=position, kind=str(plan.kind), due_date=plan.due, amount=plan.amount)
+            for position, plan in enumerate(plans, start=1)
+        )
+        booking_log(
+            booking=locked,
+            action="booking.schedule_changed",
+            actor=by,
+            data={"installments": [[str(plan.kind), plan.due.isoformat(), str(plan.amount)] for plan in plans]},
+        )
     booking.refresh_from_db()
     return booking

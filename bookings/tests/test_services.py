@@ -10,8 +10,9 @@ from django.utils import timezone
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from bookings.errors import BookingError
 from bookings.factories import booking_approved
-from bookings.models import Booking, BookingLog, BookingStatus, InstallmentKind
-from bookings.services import booking_create_from_quotation
+from bookings.models import Booking, BookingLog, BookingStatus, InstallmentKind, PaymentTerms
+from bookings.money import DepositRule, ScheduleRules
+from bookings.services import booking_create_from_quotation, booking_schedule_change
 from notifications.models import EmailMessage
 from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make, quotation_sent
 from quotations.models import ExchangeRate, QuotationStatus
@@ -141,3 +142,38 @@ def test_staff_cancelling_the_quotation_cancel_its_booking_with_the_tier_of_the_
     booking.refresh_from_db()
     assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED, "El grupo no viaja")
     assert booking.retained_amount == (booking.total * Decimal("0.25")).quantize(Decimal("0.01"))
+
+
+def test_a_quotations_own_payment_terms_make_its_schedule():
+    contact = ClientContactFactory()
+    quotation = quotation_sent(
+        client=ClientFactory(contacts=[contact]), arrival=timezone.localdate() + datetime.timedelta(days=150)
+    )
+    PaymentTerms.objects.create(quotation=quotation, deposit_fixed_per_person=Decimal("100.00"), balance_days_before=45)
+
+    quotation_approve(quotation=quotation, by=contact)
+
+    booking = Booking.objects.get(quotation=quotation)
+    deposit, balance = booking.installments.order_by("position")
+    assert deposit.amount == Decimal("100.00") * booking.paying
+    assert balance.due_date == booking.arrival - datetime.timedelta(days=45)
+
+
+@pytest.mark.parametrize(("level", "allowed"), [(4, False), (5, True)])
+def test_senior_staff_build_a_schedule_again_before_any_payment(level, allowed):
+    booking = booking_approved()
+    rules = ScheduleRules(deposit=DepositRule(percent=Decimal("50")), balance_days_before=30)
+    staff = StaffFactory(staff_level=level)
+
+    if not allowed:
+        with pytest.raises(BookingError):
+            booking_schedule_change(booking=booking, rules=rules, by=staff)
+        assert booking.installments.get(position=1).amount == (booking.total * Decimal("0.30")).quantize(
+            Decimal("0.01")
+        )
+        return
+    booking_schedule_change(booking=booking, rules=rules, by=staff)
+    deposit, balance = booking.installments.order_by("position")
+    assert deposit.amount == (booking.total * Decimal("0.50")).quantize(Decimal("0.01"))
+    assert deposit.amount + balance.amount == booking.total
+    assert balance.due_date == booking.arrival - datetime.timedelta(days=30)
