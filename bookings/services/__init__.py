@@ -6,6 +6,7 @@ from bookings.services.bookings import (
     booking_lock,
     booking_log,
     booking_schedule_change,
+    bookings_travel_progress,
     schedule_rules_default,
     schedule_rules_for,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "booking_may_cancel",
     "booking_schedule_change",
     "booking_tiers",
+    "bookings_travel_progress",
     "guide_assign",
     "rooming_assign",
     "rooming_send",

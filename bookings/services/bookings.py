@@ -284,3 +284,32 @@ def booking_schedule_change(*, booking: Booking, rules: ScheduleRules, by: User)
         )
     booking.refresh_from_db()
     return booking
+
+
+def bookings_travel_progress(*, today: datetime.date) -> int:
+    """Confirmed or paid bookings travel from their arrival day and are completed after their departure day.
+
+    A booking still owing money travels all the same (the group is on its way); staff see the balance.
+    Returns how many moved.
+    """
+    moved = 0
+    due = Booking.objects.filter(status__in=(S.CONFIRMED, S.PAID, S.TRAVELLING), arrival__lte=today).order_by(
+        "arrival", "pk"
+    )
+    for booking in due:
+        with transaction.atomic():
+            locked = booking_lock(booking=booking)
+            target = S.COMPLETED if today > locked.departure else S.TRAVELLING
+            if locked.status == target or locked.status not in (S.CONFIRMED, S.PAID, S.TRAVELLING):
+                continue
+            previous = locked.status
+            locked.status = target
+            locked.save(update_fields=["status", "updated_at"])
+            booking_log(
+                booking=locked, action="booking.status_changed", actor=None, data={"from": previous, "to": target}
+            )
+            room_event_record(
+                quotation=locked.quotation, event=BookingStatusChanged(booking=locked.pk, from_=previous, to=target)
+            )
+            moved += 1
+    return moved

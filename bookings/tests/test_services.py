@@ -12,7 +12,7 @@ from bookings.errors import BookingError
 from bookings.factories import booking_approved
 from bookings.models import Booking, BookingLog, BookingStatus, InstallmentKind, PaymentTerms
 from bookings.money import DepositRule, ScheduleRules
-from bookings.services import booking_create_from_quotation, booking_schedule_change
+from bookings.services import booking_create_from_quotation, booking_schedule_change, bookings_travel_progress
 from notifications.models import EmailMessage
 from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make, quotation_sent
 from quotations.models import ExchangeRate, QuotationStatus
@@ -177,3 +177,21 @@ def test_senior_staff_build_a_schedule_again_before_any_payment(level, allowed):
     assert deposit.amount == (booking.total * Decimal("0.50")).quantize(Decimal("0.01"))
     assert deposit.amount + balance.amount == booking.total
     assert balance.due_date == booking.arrival - datetime.timedelta(days=30)
+
+
+def test_confirmed_bookings_travel_on_arrival_and_complete_after_departure():
+    booking = booking_approved()
+    Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.CONFIRMED)
+    option = booking_approved()
+
+    on_arrival = bookings_travel_progress(today=booking.arrival)
+    again = bookings_travel_progress(today=booking.arrival)
+    booking.refresh_from_db()
+    travelling = booking.status
+    after = bookings_travel_progress(today=booking.departure + datetime.timedelta(days=1))
+    booking.refresh_from_db()
+
+    assert (on_arrival, again, travelling) == (1, 0, BookingStatus.TRAVELLING)
+    assert (after, booking.status) == (1, BookingStatus.COMPLETED)
+    option.refresh_from_db()
+    assert option.status == BookingStatus.OPTION
