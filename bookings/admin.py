@@ -1,6 +1,9 @@
 """The back office's view of bookings: read-only, since every change goes through a service."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking, BookingLog, Guide, Installment, PaymentTerms, Traveller
 
@@ -32,7 +35,13 @@ class BookingAdmin(admin.ModelAdmin):
     list_filter = ("status", "arrival", "owner")
     search_fields = ("reference", "group_name", "client__name", "quotation__reference")
     inlines = [InstallmentInline, TravellerInline]
-    readonly_fields = [field.name for field in Booking._meta.fields]
+    readonly_fields = [*(field.name for field in Booking._meta.fields), "record_transfer"]
+
+    @admin.display(description=_("Bank transfer"))
+    def record_transfer(self, booking: Booking) -> str:
+        # The payments app serves it (bookings imports nothing of payments): a link by URL name.
+        url = reverse("admin:payments_payment_record", args=[booking.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Record a bank transfer"))
 
     def has_add_permission(self, request) -> bool:
         return False  # a booking is made by the client's approval

@@ -1,8 +1,18 @@
-"""The ledger in the back office: read-only (a transfer is recorded on the staff's booking page)."""
+"""The ledger in the back office: rows are read-only; a bank transfer is recorded through the same
+service as on the staff's booking page (`Record a bank transfer`, linked from each booking)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
+from bookings.models import Booking
+from payments.forms import TransferForm
 from payments.models import Payment, Refund
+from payments.services import payment_record_transfer
+from spirittours.errors import DomainError
+from spirittours.web import form_add_domain_error
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -18,6 +28,42 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
+    def get_urls(self):
+        record = self.admin_site.admin_view(self.record_transfer_view)
+        return [path("record/<int:booking_id>/", record, name="payments_payment_record"), *super().get_urls()]
+
+    def record_transfer_view(self, request, booking_id: int):
+        """Record a bank transfer on a booking: the staff page's form and service, in the back office."""
+        booking = get_object_or_404(Booking, pk=booking_id)
+        if not request.user.has_perm("payments.view_payment") or getattr(request.user, "role", "") != "staff":
+            messages.error(request, _("Only staff may record a transfer."))
+            return redirect(reverse("admin:bookings_booking_change", args=[booking.pk]))
+        form = TransferForm(request.POST or None, booking=booking)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment_record_transfer(
+                    booking=booking,
+                    installment=data["installment"],
+                    amount=data["amount"],
+                    received_on=data["received_on"],
+                    reference=data["reference"],
+                    by=request.user,
+                )
+            except DomainError as error:
+                form_add_domain_error(form, error)
+            else:
+                messages.success(request, _("The transfer is recorded and confirmed."))
+                return redirect(reverse("admin:bookings_booking_change", args=[booking.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a bank transfer"),
+            "booking": booking,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payments/record_transfer.html", context)
+
     list_display = ("created_at", "booking", "amount", "currency", "provider", "status", "receipt_number")
     list_filter = ("status", "provider")
     search_fields = ("booking__reference", "provider_reference", "receipt_number")

@@ -77,3 +77,37 @@ def test_a_client_cannot_post_a_transfer():
 
     assert response.status_code == 404
     assert Payment.objects.count() == 0
+
+
+def test_staff_record_a_transfer_in_the_back_office_through_the_same_service():
+    staff = StaffFactory(is_staff=True, is_superuser=True)
+    booking = booking_approved()
+    deposit = booking.installments.get(position=1)
+    http = _http(staff)
+
+    form = http.get(f"/admin/payments/payment/record/{booking.pk}/")
+    done = http.post(
+        f"/admin/payments/payment/record/{booking.pk}/",
+        {
+            "installment": deposit.pk,
+            "amount": str(deposit.amount),
+            "received_on": timezone.localdate().isoformat(),
+            "reference": "ADMIN-1",
+        },
+    )
+    twice = http.post(
+        f"/admin/payments/payment/record/{booking.pk}/",
+        {
+            "installment": deposit.pk,
+            "amount": "1.00",
+            "received_on": timezone.localdate().isoformat(),
+            "reference": "admin 1",
+        },
+    )
+
+    assert form.status_code == 200 and 'data-testid="admin-transfer-form"' in form.content.decode()
+    assert done.status_code == 302
+    assert twice.status_code == 200  # the same transfer: shown again with the refusal
+    assert Payment.objects.get().provider_reference == "ADMIN-1"
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
