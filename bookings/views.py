@@ -46,7 +46,7 @@ def booking_page(request: HttpRequest, pk: int, *, template: str, viewer_kind: s
     """One booking for its viewer, with the panels other apps add.
 
     `extra` holds forms being shown again with their errors: the page's own
-    (traveller_form, csv_form, csv_errors, rooming_error) and the panels' (handed to their context).
+    (traveller_form, csv_form, csv_errors) and the panels' (handed to their context).
     """
     booking = booking_get_visible(viewer=request.viewer, pk=pk)
     request.booking_panel_extra = extra
@@ -58,7 +58,6 @@ def booking_page(request: HttpRequest, pk: int, *, template: str, viewer_kind: s
         "traveller_form": extra.get("traveller_form") or TravellerForm(room_types=list(presented.room_types)),
         "csv_form": extra.get("csv_form") or TravellerCsvForm(),
         "csv_errors": extra.get("csv_errors", []),
-        "rooming_error": extra.get("rooming_error", ""),
         "ns": f"{viewer_kind}_bookings",
         "guide_form": GuideAssignForm(initial={"guide": booking.guide_id}) if viewer_kind == "staff" else None,
         "schedule_form": ScheduleForm(prefix="schedule")
@@ -117,6 +116,7 @@ def booking_travellers_import(request: HttpRequest, pk: int) -> HttpResponse:
         form_add_domain_error(form, error)
         return _page_for(request, pk, csv_form=form)
     if errors:
+        form.add_error("file", _("Nothing was saved: correct the rows below and upload the file again."))
         return _page_for(request, pk, csv_form=form, csv_errors=errors)
     messages.success(
         request,
@@ -148,19 +148,21 @@ def booking_rooming_save(request: HttpRequest, pk: int) -> HttpResponse:
     request.viewer = viewer_for(request.user)
     booking = booking_get_visible(viewer=request.viewer, pk=pk)
     assignments: dict[int, int | None] = {}
+    back = _back(request, booking).replace("#travellers", "#rooming")
     for key, value in request.POST.items():
         if not key.startswith("room_"):
             continue
         try:
             assignments[int(key.removeprefix("room_"))] = int(value) if value else None
         except ValueError:
-            return _page_for(request, pk, rooming_error=_("Choose a room from the list for each traveller."))
-    try:
-        rooming_assign(booking=booking, assignments=assignments, by=request.user)
-    except BookingError as error:
-        return _page_for(request, pk, rooming_error=str(error))
-    messages.success(request, _("The rooming list is saved."))
-    return redirect(_back(request, booking).replace("#travellers", "#rooming"))
+            messages.error(request, _("Choose a room from the list for each traveller."))
+            return redirect(back)
+    return action_submit(
+        request,
+        lambda: rooming_assign(booking=booking, assignments=assignments, by=request.user),
+        success=_("The rooming list is saved."),
+        redirect_to=back,
+    )
 
 
 @require_GET
