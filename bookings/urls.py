@@ -22,6 +22,7 @@ client_urlpatterns = [
 staff_urlpatterns = [
     path("", views.staff_booking_list, name="home"),
     path("<int:pk>/", views.staff_booking, name="booking"),
+    path("quotation/<int:pk>/", views.staff_booking_for_quotation, name="for_quotation"),
     path("<int:pk>/rooming/send/", views_hotels.staff_rooming_send, name="rooming_send"),
     path("<int:pk>/guide/", views_hotels.staff_guide_assign, name="guide_assign"),
     path("<int:pk>/schedule/", views_hotels.staff_schedule_change, name="schedule_change"),

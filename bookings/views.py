@@ -182,10 +182,21 @@ def client_booking(request: HttpRequest, pk: int) -> HttpResponse:
 @client_required
 def client_booking_for_quotation(request: HttpRequest, pk: int) -> HttpResponse:
     """The booking of one of the client's approved quotes (the quote page links here)."""
+    return _booking_of_quotation(request, pk, "client_bookings:booking")
+
+
+@require_GET
+@staff_required
+def staff_booking_for_quotation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booking of an approved quotation (the staff quotation page links here)."""
+    return _booking_of_quotation(request, pk, "staff_bookings:booking")
+
+
+def _booking_of_quotation(request: HttpRequest, pk: int, page: str) -> HttpResponse:
     booking = bookings_visible(viewer=request.viewer).filter(quotation_id=pk).first()
     if booking is None:
         raise NotVisible
-    return redirect("client_bookings:booking", pk=booking.pk)
+    return redirect(page, pk=booking.pk)
 
 
 @require_GET

@@ -161,3 +161,14 @@ def test_staff_assign_a_guide_who_reads_the_trip_without_a_price():
     assert booking.stays[0]["hotel_name"] in html
     assert "€" not in html and str(booking.total) not in html
     assert HttpClient().get("/guide/forged-token/").status_code == 404
+
+
+def test_the_staff_quotation_page_links_to_its_booking():
+    booking = booking_approved()
+    http = _http(StaffFactory())
+
+    html = http.get(f"/staff/quotations/{booking.quotation_id}/").content.decode()
+    followed = http.get(f"/staff/bookings/quotation/{booking.quotation_id}/")
+
+    assert f'href="/staff/bookings/quotation/{booking.quotation_id}/"' in html
+    assert followed.status_code == 302 and followed["Location"] == f"/staff/bookings/{booking.pk}/"

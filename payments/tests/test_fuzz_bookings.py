@@ -47,6 +47,7 @@ NOT_FUZZED_HERE = {
     "client_bookings:travellers_import",
     "staff_bookings:home",
     "staff_bookings:booking",
+    "staff_bookings:for_quotation",
     "staff_bookings:rooming_export",
     "staff_bookings:traveller_add",
     "staff_bookings:rooming_save",
