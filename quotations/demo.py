@@ -312,7 +312,8 @@ def _trip_build(
                 Quotation.objects.filter(pk=quotation.pk).update(valid_until=today - datetime.timedelta(days=3))
                 quotation_expire(quotation=quotation, by=None)
             case S.BOOKED:
-                quotation_mark_booked(quotation=quotation, by=owner)
+                # What a confirmed booking does (the payments demo then pays the deposit of its booking).
+                quotation_mark_booked(quotation=quotation)
             case S.CANCELLED:
                 quotation_cancel(quotation=quotation, reason=plan.cancel_reason, by=owner)
             case _:

@@ -160,7 +160,8 @@ ACTIONS: dict[Action, ActionRule] = {
         _rule(Action.DECLINE, {CLIENT, STAFF}, {S.SENT}, S.DECLINED, gettext_lazy("Decline")),
         _rule(Action.EXPIRE, {SYSTEM, STAFF}, {S.SENT}, S.EXPIRED, gettext_lazy("Expire")),
         _rule(Action.CANCEL, {STAFF}, OPEN, S.CANCELLED, gettext_lazy("Cancel")),
-        _rule(Action.MARK_BOOKED, {STAFF, SYSTEM}, {S.APPROVED}, S.BOOKED, gettext_lazy("Mark as booked")),
+        # Booked when the booking is confirmed (its deposit paid): the system's move, never staff's by hand.
+        _rule(Action.MARK_BOOKED, {SYSTEM}, {S.APPROVED}, S.BOOKED, gettext_lazy("Mark as booked")),
     )
 }
 

@@ -248,7 +248,7 @@ def booking_ledger_apply(
             )
         if previous == S.OPTION and locked.status in (S.CONFIRMED, S.PAID):
             if locked.quotation.status == QuotationStatus.APPROVED:
-                quotation_mark_booked(quotation=locked.quotation, by=None)
+                quotation_mark_booked(quotation=locked.quotation)
             email_booking_confirmed(booking=locked)
     booking.refresh_from_db()
     return booking

@@ -464,14 +464,12 @@ def quotation_cancel(*, quotation: Quotation, reason: str, by: User) -> Quotatio
     return quotation
 
 
-def quotation_mark_booked(*, quotation: Quotation, by: User | None) -> Quotation:
-    """Called when the booking for an approved quote is created (by staff or the system)."""
-    if by is not None:
-        staff_require(by)
+def quotation_mark_booked(*, quotation: Quotation) -> Quotation:
+    """The system's move when the quote's booking is confirmed (its deposit paid): never set by hand."""
     return _move(
         quotation=quotation,
         action=Action.MARK_BOOKED,
-        by=by,
+        by=None,
         log_action="quotation.booked",
     )
 

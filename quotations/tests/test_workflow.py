@@ -166,7 +166,7 @@ VERBS = {
     Action.DECLINE: lambda q, staff, contact: quotation_decline(quotation=q, reason="Presupuesto", by=contact),
     Action.EXPIRE: lambda q, staff, contact: quotation_expire(quotation=q),
     Action.CANCEL: lambda q, staff, contact: quotation_cancel(quotation=q, reason="El grupo no viaja", by=staff),
-    Action.MARK_BOOKED: lambda q, staff, contact: quotation_mark_booked(quotation=q, by=staff),
+    Action.MARK_BOOKED: lambda q, staff, contact: quotation_mark_booked(quotation=q),
 }
 
 
