@@ -89,6 +89,7 @@ class PresentedTraveller(Presented):
     emergency_contact: str
     room_id: int | None
     room_number: int | None
+    removable: bool  # nothing paid or announced for them: removed, not cancelled
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,8 @@ def present_travellers(*, booking: Booking) -> tuple[PresentedTraveller, ...]:
             emergency_contact=t.emergency_contact,
             room_id=t.room_id,
             room_number=t.room.number if t.room else None,
+            # Through the relation the payments app declares; bookings imports nothing of it.
+            removable=not t.payments.exists(),
         )
         for t in rows
     )
