@@ -12,6 +12,7 @@ refused card, an unknown payment, a refund the provider does not allow).
 """
 
 import datetime
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -119,48 +120,48 @@ class RefundLimits:
     latest: datetime.datetime | None = None
 
 
-class PaymentProvider:
-    """The contract every provider fulfils. Subclasses set `identifier` and override the hooks."""
+class PaymentProvider(ABC):
+    """The contract every provider fulfils. Subclasses set `identifier` and implement every abstract hook."""
 
     identifier: str = ""
     # A provider that confirms payments itself (a gateway) notifies us; the manual one is confirmed by staff.
     confirms_by_notification: bool = True
 
+    @abstractmethod
     def checkout_create(self, request: CheckoutRequest) -> Checkout:
         """Start paying `request.amount`. Must not move money by itself and must be safe to call
         again with the same idempotency key (the provider returns the same checkout).
 
         Raises TransientProviderError or PermanentProviderError.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def notification_verify(self, *, headers: dict[str, str], query: dict[str, str], body: bytes) -> Notification:
         """Check the notification's signature and parse it. Must not write anything and must not
         trust the body before the signature holds.
 
         Raises PermanentProviderError for a bad signature or an unreadable body.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def payment_fetch(self, *, provider_reference: str) -> ProviderPayment:
         """The payment as the provider knows it now (the truth after a notification). Must not move money.
 
         Raises TransientProviderError or PermanentProviderError (unknown payment).
         """
-        raise NotImplementedError
 
     def refund_limits(self, *, payment: ProviderPayment, country: str, now: datetime.datetime) -> RefundLimits:
         """Whether and how this payment can be refunded through the provider. Must not call out."""
         return RefundLimits(refundable=True)
 
+    @abstractmethod
     def refund_create(self, request: RefundRequest) -> ProviderRefund:
         """Give back `request.amount` of a confirmed payment. Moves money: the ledger calls it only
         after the Refund row is committed, and always with that row's idempotency key.
 
         Raises TransientProviderError or PermanentProviderError.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def refund_fetch(self, *, provider_reference: str) -> ProviderRefund:
         """A refund's state at the provider, for the ones that answer pending. Must not move money."""
-        raise NotImplementedError
