@@ -11,13 +11,10 @@ from django.utils.text import format_lazy
 from bookings.models import Booking
 from notifications.services import email_queue
 from quotations.models import RoomType
+from quotations.services.emails import hotel_language
 
 
 def booking_client_url(*, booking: Booking) -> str:
-    return _client_url(booking)
-
-
-def _client_url(booking: Booking) -> str:
     return f"{settings.SITE_URL}{reverse('client_bookings:booking', kwargs={'pk': booking.pk})}"
 
 
@@ -43,7 +40,7 @@ def email_booking_contacts(
                 "booking_reference": booking.reference,
                 "group_name": booking.group_name,
                 **context,
-                "url": _client_url(booking),
+                "url": booking_client_url(booking=booking),
             },
             dedupe_key=f"{dedupe_key}:user:{contact.pk}",
             attachments=attachments,
@@ -71,11 +68,6 @@ def email_payment_received(
     )
 
 
-def _hotel_language(hotel) -> str:
-    member = hotel.members.filter(is_active=True).order_by("pk").first()
-    return member.language if member else "es"
-
-
 def email_hotel_booking_request(*, booked_hotel) -> None:
     """To a chosen hotel: the booking of its rooms and its nights, never a price or the client."""
     _email_hotel(
@@ -99,7 +91,7 @@ def _email_hotel(*, booked_hotel, update: bool | None, dedupe_key: str) -> None:
         template="hotel_booking_request",
         to_email=booked_hotel.hotel.email,
         to_name=booked_hotel.hotel.name,
-        language=_hotel_language(booked_hotel.hotel),
+        language=hotel_language(hotel=booked_hotel.hotel),
         context={
             "booking_reference": booking.reference,
             "group_name": booking.group_name,

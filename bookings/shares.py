@@ -14,6 +14,7 @@ from decimal import Decimal
 from bookings.models import Booking, Installment, Traveller
 from bookings.money import shares_split
 
+# The order the travellers fill the beds (quotations.pricing): places, and the booked rooms' numbers.
 ROOM_ORDER = ("single", "double", "twin", "triple")
 
 

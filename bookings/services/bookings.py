@@ -28,15 +28,14 @@ from bookings.money import (
     ScheduleRules,
     schedule_build,
 )
-from quotations.models import Quotation, QuotationStatus, RoomType
+from bookings.shares import ROOM_ORDER
+from quotations.models import Quotation, QuotationStatus
 from quotations.selectors import exchange_factor
 from quotations.services import quotation_mark_booked
 from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
 
 S = BookingStatus
-# Rooms are numbered in the order the travellers fill the beds (quotations.pricing).
-ROOM_ORDER = (RoomType.SINGLE, RoomType.DOUBLE, RoomType.TWIN, RoomType.TRIPLE)
 
 
 def booking_log(*, booking: Booking, action: str, actor: User | None, data: dict | None = None) -> BookingLog:

@@ -24,9 +24,14 @@ from quotations.privacy.emails import (
 from quotations.selectors import quotation_changes_requests_count, quotation_sendings_count
 
 
-def _hotel_language(invitation: HotelInvitation) -> str:
-    member = invitation.hotel.members.filter(is_active=True).order_by("pk").first()
+def hotel_language(*, hotel) -> str:
+    """A hotel's emails are in its first active member's language (Spanish without one)."""
+    member = hotel.members.filter(is_active=True).order_by("pk").first()
     return member.language if member else "es"
+
+
+def _hotel_language(invitation: HotelInvitation) -> str:
+    return hotel_language(hotel=invitation.hotel)
 
 
 def email_quotation_created(*, quotation: Quotation) -> None:
