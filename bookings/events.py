@@ -13,6 +13,7 @@ from quotations.events import RoomPayload
 class BookingEventKind(StrEnum):
     STATUS_CHANGED = "booking.status_changed"
     PAYMENT_RECEIVED = "booking.payment_received"
+    PAYMENT_UPDATED = "booking.payment_updated"
     ROOMING_CHANGED = "booking.rooming_changed"
 
 
@@ -33,6 +34,16 @@ class BookingPaymentReceived(RoomPayload):
     amount: str
     currency: str
     paid: str
+
+
+@dataclass(frozen=True)
+class BookingPaymentUpdated(RoomPayload):
+    """A gateway moved a payment (processing, failed, cancelled, flagged): for staff and the client."""
+
+    kind = BookingEventKind.PAYMENT_UPDATED
+    booking: int
+    payment: int
+    status: str
 
 
 @dataclass(frozen=True)

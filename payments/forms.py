@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking, Installment
+from payments.services import RefundMethod
 from spirittours.templatetags.figures import day_format, money_format
 
 
@@ -53,8 +54,30 @@ class RefundForm(forms.Form):
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
     )
+    method = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            (RefundMethod.GATEWAY, _("Through the provider the client paid with")),
+            (RefundMethod.BANK, _("By bank transfer, already made")),
+        ],
+        initial=RefundMethod.BANK,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     reference = forms.CharField(
         label=_("Bank reference of the refund transfer"),
+        help_text=_("Only for a bank transfer."),
         max_length=120,
+        required=False,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
+
+    def __init__(self, *args, gateways: bool = False, **kwargs):
+        """`gateways`: some payment of the booking came through a gateway, so it may go back that way."""
+        super().__init__(*args, **kwargs)
+        if not gateways:
+            del self.fields["method"]
+
+    def clean(self):
+        data = super().clean()
+        data.setdefault("method", RefundMethod.BANK)
+        return data

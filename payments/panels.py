@@ -3,22 +3,41 @@
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.panels import BookingPanel
 from bookings.shares import installment_shares
 from payments.forms import RefundForm, TransferForm
 from payments.models import PaymentStatus
-from payments.selectors import payment_list_for_booking, refund_list_for_booking
-from payments.services import OPEN_FOR_PAYMENT, share_outstanding
+from payments.selectors import payment_list_for_booking, refund_list_for_booking, refund_list_moving
+from payments.services import OPEN_FOR_PAYMENT, gateway_for_booking, refund_gateway_refusal, share_outstanding
 from payments.travellers import traveller_link_token
 
 ANNOUNCED = (PaymentStatus.CONFIRMED, PaymentStatus.PENDING)
 
 
+def _gateway_refunds(payments: list, now) -> list[dict]:
+    """Each confirmed gateway payment and whether it can go back through its gateway now (and why not)."""
+    rows = []
+    for payment in payments:
+        if payment.status != PaymentStatus.CONFIRMED or payment.provider == "manual":
+            continue
+        left = payment.amount - sum((r.amount for r in payment.refunds.all() if r.status != "failed"), Decimal(0))
+        if left <= 0:
+            continue
+        refusal = refund_gateway_refusal(payment=payment, amount=left, now=now)
+        rows.append({"payment": payment, "left": left, "refusal": refusal})
+    return rows
+
+
 def _staff_ledger(request, booking) -> dict:
     extra = getattr(request, "booking_panel_extra", {})
+    payments = list(payment_list_for_booking(booking=booking))
+    gateway_refunds = _gateway_refunds(payments, timezone.now())
     return {
-        "payments": list(payment_list_for_booking(booking=booking)),
+        "payments": payments,
+        "gateway_refunds": gateway_refunds,
+        "moving_refunds": list(refund_list_moving(booking=booking)),
         "currency": booking.currency,
         "can_record": booking.status in OPEN_FOR_PAYMENT and booking.paid_amount < booking.total,
         "transfer_form": extra.get("transfer_form") or TransferForm(booking=booking),
@@ -27,7 +46,7 @@ def _staff_ledger(request, booking) -> dict:
         "refund_owed": booking.refund_owed,
         "can_refund": booking.paid_amount > 0,
         "refund_form": extra.get("refund_form")
-        or RefundForm(prefix="refund", initial={"amount": booking.refund_owed or None}),
+        or RefundForm(prefix="refund", initial={"amount": booking.refund_owed or None}, gateways=bool(gateway_refunds)),
     }
 
 
@@ -60,10 +79,13 @@ def _client_payments(request, booking) -> dict:
                     "link": reverse("pay:traveller", kwargs={"token": traveller_link_token(traveller=traveller)}),
                 }
             )
+    gateway = gateway_for_booking(booking=booking) if open_for_payment else None
     return {
+        "gateway": gateway if gateway is not None and gateway.identifier != "manual" else None,
+        "processing": [p for p in payments if p.status == PaymentStatus.PENDING and p.provider != "manual"],
         "payments": [p for p in payments if p.status == PaymentStatus.CONFIRMED],
         "refunds": list(refund_list_for_booking(booking=booking)),
-        "pending": [p for p in payments if p.status == PaymentStatus.PENDING],
+        "pending": [p for p in payments if p.status == PaymentStatus.PENDING and p.provider == "manual"],
         "currency": booking.currency,
         "owes": open_for_payment and booking.paid_amount < booking.total,
         "installments": installments,

@@ -7,8 +7,22 @@ from payments.models import Payment, Refund, RefundStatus
 
 
 def payment_list_for_booking(*, booking: Booking) -> QuerySet[Payment]:
-    return booking.payments.select_related("installment", "created_by", "traveller").order_by("created_at", "pk")
+    return (
+        booking.payments.select_related("installment", "created_by", "traveller", "booking__client")
+        .prefetch_related("refunds")
+        .order_by("created_at", "pk")
+    )
 
 
 def refund_list_for_booking(*, booking: Booking) -> QuerySet[Refund]:
     return Refund.objects.filter(payment__booking=booking, status=RefundStatus.DONE).order_by("done_at", "pk")
+
+
+def refund_list_moving(*, booking: Booking) -> QuerySet[Refund]:
+    """Refunds sent to a gateway and not yet done, or refused by it (staff refund those by bank)."""
+    return (
+        Refund.objects.filter(payment__booking=booking)
+        .exclude(status=RefundStatus.DONE)
+        .select_related("payment")
+        .order_by("created_at", "pk")
+    )

@@ -110,3 +110,26 @@ def present_traveller_payment(*, traveller: Traveller, open_for_payment: bool) -
         transfer_reference=transfer_reference(booking=booking, traveller=traveller),
         open=open_for_payment,
     )
+
+
+RETURN_SALT = "payments.return"
+
+
+def payment_return_token(*, payment: Payment) -> str:
+    """The key of a payment's return page (where the gateway sends the payer back): it names the payment only."""
+    return signing.dumps({"p": payment.pk}, salt=RETURN_SALT, compress=True)
+
+
+def payment_from_return_token(*, token: str) -> Payment:
+    try:
+        data = signing.loads(token, salt=RETURN_SALT)
+    except signing.BadSignature:
+        raise NotVisible from None
+    payment = (
+        Payment.objects.select_related("booking", "traveller").filter(pk=data.get("p")).first()
+        if isinstance(data, dict)
+        else None
+    )
+    if payment is None:
+        raise NotVisible
+    return payment

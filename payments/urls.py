@@ -18,6 +18,7 @@ staff_urlpatterns = [
 
 client_urlpatterns = [
     path("bookings/<int:pk>/installments/<int:installment_id>/announce/", views.client_announce, name="announce"),
+    path("bookings/<int:pk>/installments/<int:installment_id>/checkout/", views.client_checkout, name="checkout"),
     path(
         "bookings/<int:pk>/travellers/<int:traveller_id>/link/",
         views.client_traveller_link,
@@ -30,4 +31,14 @@ client_urlpatterns = [
 pay_urlpatterns = [
     path("<str:token>/", views.traveller_page, name="traveller"),
     path("<str:token>/installments/<int:installment_id>/announce/", views.traveller_announce, name="announce"),
+    path("<str:token>/installments/<int:installment_id>/checkout/", views.traveller_checkout, name="checkout"),
+    # Where a gateway sends the payer back: the signed token names the payment.
+    path("return/<str:token>/", views.payment_return, name="return"),
+]
+
+# Gateway notifications: no session, no CSRF token; each is verified by its provider's signature.
+# Stripe's arrive at dj-stripe's endpoint (/stripe/webhook/<uuid>/) and reach the same ledger.
+webhook_urlpatterns = [
+    path("mercadopago/", views.webhook_mercadopago, name="mercadopago"),
+    path("payu/", views.webhook_payu, name="payu"),
 ]

@@ -1,31 +1,42 @@
 """The money pages: staff record and confirm transfers, the leader and each traveller say theirs is on its way."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.privacy import booking_get_visible
+from bookings.privacy import booking_get_visible, bookings_visible
 from bookings.views import booking_page
 from payments.forms import RefundForm, TransferForm
-from payments.models import Refund
+from payments.models import PaymentStatus, Refund
+from payments.providers.base import PermanentProviderError
 from payments.receipts import payment_receipt_pdf, refund_credit_note_pdf
 from payments.services import (
     OPEN_FOR_PAYMENT,
+    gateway_for_booking,
     payment_announce,
     payment_cancel,
+    payment_checkout_start,
     payment_confirm_received,
     payment_record_transfer,
     refund_issue,
     traveller_link_send,
 )
-from payments.travellers import present_traveller_payment, traveller_from_token
+from payments.services.events import provider_event_record
+from payments.travellers import (
+    payment_from_return_token,
+    present_traveller_payment,
+    traveller_from_token,
+    traveller_link_token,
+)
 from quotations.privacy import viewer_for
 from spirittours.access import client_required, staff_required
-from spirittours.errors import NotVisible
+from spirittours.errors import DomainError, NotVisible
 from spirittours.web import action_submit, form_submit
 
 
@@ -62,7 +73,12 @@ def traveller_page(request: HttpRequest, token: str) -> HttpResponse:
     presented = present_traveller_payment(
         traveller=traveller, open_for_payment=traveller.booking.status in OPEN_FOR_PAYMENT
     )
-    response = render(request, "payments/traveller.html", {"pay": presented, "token": token})
+    gateway = gateway_for_booking(booking=traveller.booking) if presented.open else None
+    response = render(
+        request,
+        "payments/traveller.html",
+        {"pay": presented, "token": token, "gateway": gateway if gateway and gateway.identifier != "manual" else None},
+    )
     # The link is the traveller's key: never hand it to another site (same-origin keeps the form's CSRF check).
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
@@ -166,11 +182,18 @@ def staff_payment_cancel(request: HttpRequest, pk: int, payment_id: int) -> Http
 @staff_required
 def staff_refund(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_get_visible(viewer=request.viewer, pk=pk)
-    form = RefundForm(request.POST, prefix="refund")
+    gateways = booking.payments.filter(status=PaymentStatus.CONFIRMED).exclude(provider="manual").exists()
+    form = RefundForm(request.POST, prefix="refund", gateways=gateways)
     done = form_submit(
         request,
         form,
-        lambda data: refund_issue(booking=booking, amount=data["amount"], reference=data["reference"], by=request.user),
+        lambda data: refund_issue(
+            booking=booking,
+            amount=data["amount"],
+            reference=data["reference"],
+            method=data["method"],
+            by=request.user,
+        ),
         success=_("The refund is recorded and the client is told."),
         redirect_to=reverse("staff_bookings:booking", kwargs={"pk": pk}) + "#ledger",
     )
@@ -206,3 +229,129 @@ def credit_note_download(request: HttpRequest, pk: int, refund_id: int) -> HttpR
     if refund is None:
         raise NotVisible
     return _pdf(*refund_credit_note_pdf(refund=refund, language=translation.get_language() or "es"))
+
+
+# --- Paying online: to the gateway, and back ------------------------------------------------------
+
+
+def _to_gateway(request: HttpRequest, start, *, back_url: str) -> HttpResponse:
+    """Open (or reuse) the checkout and send the payer there; a refusal goes back with its reason."""
+    try:
+        started = start()
+    except NotVisible:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(back_url)
+    checkout = started.checkout
+    if checkout.form_fields:  # PayU: the payer's browser posts the signed form
+        return render(
+            request,
+            "payments/checkout_form.html",
+            {"checkout": checkout, "payment": started.payment, "back_url": back_url},
+        )
+    return redirect(checkout.redirect_url)
+
+
+@require_POST
+@client_required
+def client_checkout(request: HttpRequest, pk: int, installment_id: int) -> HttpResponse:
+    """The leader pays what is left of an installment, or one traveller's share, at the gateway."""
+    booking = _leader_booking(request, pk)
+    installment = booking.installments.filter(pk=installment_id).first()
+    traveller_id = request.POST.get("traveller", "")
+    traveller = None
+    if traveller_id:
+        traveller = booking.travellers.filter(pk=traveller_id if traveller_id.isdigit() else 0).first()
+        if traveller is None:
+            raise NotVisible
+    if installment is None:
+        raise NotVisible
+    back_url = reverse("client_bookings:booking", kwargs={"pk": pk}) + "#pay"
+    return _to_gateway(
+        request,
+        lambda: payment_checkout_start(
+            booking=booking, installment=installment, traveller=traveller, by=request.user, back_url=back_url
+        ),
+        back_url=back_url,
+    )
+
+
+@require_POST
+def traveller_checkout(request: HttpRequest, token: str, installment_id: int) -> HttpResponse:
+    traveller = traveller_from_token(token=token)
+    installment = traveller.booking.installments.filter(pk=installment_id).first()
+    if installment is None:
+        raise NotVisible
+    back_url = reverse("pay:traveller", kwargs={"token": token})
+    return _to_gateway(
+        request,
+        lambda: payment_checkout_start(
+            booking=traveller.booking, installment=installment, traveller=traveller, by=None, back_url=back_url
+        ),
+        back_url=back_url,
+    )
+
+
+@require_GET
+def payment_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the gateway sends the payer back. It never says "failed" before the gateway has: until
+    the notification arrives it says "processing", and the page follows the booking's room."""
+    payment = payment_from_return_token(token=token)
+    booking = payment.booking
+    viewer = viewer_for(request.user) if request.user.is_authenticated else None
+    is_leader = viewer is not None and bookings_visible(viewer=viewer).filter(pk=booking.pk).exists()
+    if payment.traveller is not None and not is_leader:
+        back_url = reverse("pay:traveller", kwargs={"token": traveller_link_token(traveller=payment.traveller)})
+    elif is_leader and request.user.role == "client":
+        back_url = reverse("client_bookings:booking", kwargs={"pk": booking.pk}) + "#pay"
+    else:
+        back_url = ""
+    state = "processing"
+    if payment.status == PaymentStatus.CONFIRMED:
+        state = "confirmed"
+    elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        state = "failed"
+    response = render(
+        request,
+        "payments/return.html",
+        {
+            "payment": payment,
+            "booking": booking,
+            "state": state,
+            "back_url": back_url,
+            "room_quotation_id": booking.quotation_id if is_leader else None,
+        },
+    )
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- Gateway notifications --------------------------------------------------------------------------
+
+
+def _webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """Record first, answer after: 200 once the event is stored (a duplicate too); 400 for a bad signature."""
+    try:
+        provider_event_record(
+            provider=provider,
+            headers=dict(request.headers),
+            query={key: request.GET.get(key, "") for key in request.GET},
+            body=request.body,
+        )
+    except PermanentProviderError:
+        return HttpResponseBadRequest("invalid notification", content_type="text/plain")
+    return JsonResponse({"received": True})
+
+
+@csrf_exempt
+@require_POST
+def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
+    return _webhook(request, "mercadopago")
+
+
+@csrf_exempt
+@require_POST
+def webhook_payu(request: HttpRequest) -> HttpResponse:
+    return _webhook(request, "payu")

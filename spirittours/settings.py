@@ -322,6 +322,25 @@ COMPANY_ADDRESS_LINES = env.list(
     "COMPANY_ADDRESS_LINES", default=["Calle Sierpes 48, 41004 Sevilla, España", "CIF B-41234567"]
 )
 
+# --- Online payments ---------------------------------------------------------
+# Each gateway is offered only when its keys are set (the README says where to get sandbox keys);
+# without any, clients pay by bank transfer. Every call out has this timeout, in seconds.
+PAYMENT_PROVIDER_TIMEOUT = env.float("PAYMENT_PROVIDER_TIMEOUT", default=10.0)
+# A checkout left open this long is dropped: the next click starts a new one.
+PAYMENT_CHECKOUT_MINUTES = env.int("PAYMENT_CHECKOUT_MINUTES", default=60)
+# Gateway payments still pending after this long are reconciled by asking the provider.
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=30)
+
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
+MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
+PAYU_API_KEY = env.str("PAYU_API_KEY", default="")
+PAYU_API_LOGIN = env.str("PAYU_API_LOGIN", default="")
+PAYU_MERCHANT_ID = env.str("PAYU_MERCHANT_ID", default="")
+PAYU_ACCOUNT_ID = env.str("PAYU_ACCOUNT_ID", default="")
+PAYU_SANDBOX = env.bool("PAYU_SANDBOX", default=True)
+
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

@@ -2,8 +2,12 @@
 
 from payments.providers.base import PaymentProvider
 from payments.providers.manual import ManualProvider
+from payments.providers.mercadopago import MercadoPagoProvider
+from payments.providers.payu import PayUProvider
 
-PROVIDERS: dict[str, type[PaymentProvider]] = {ManualProvider.identifier: ManualProvider}
+PROVIDERS: dict[str, type[PaymentProvider]] = {
+    provider.identifier: provider for provider in (ManualProvider, MercadoPagoProvider, PayUProvider)
+}
 
 
 def provider_get(identifier: str) -> PaymentProvider:

@@ -25,6 +25,7 @@ from payments.providers.base import (
 
 class ManualProvider(PaymentProvider):
     identifier = "manual"
+    label = "Bank transfer"
     confirms_by_notification = False
 
     def checkout_create(self, request: CheckoutRequest) -> Checkout:
@@ -42,7 +43,12 @@ class ManualProvider(PaymentProvider):
     def notification_verify(self, *, headers, query, body):
         raise PermanentProviderError("Bank transfers send no notifications.")
 
-    def payment_fetch(self, *, provider_reference: str) -> ProviderPayment:
+    def notification_resolve(self, *, notification):
+        raise PermanentProviderError("Bank transfers send no notifications.")
+
+    def payment_fetch(
+        self, *, checkout_reference: str, our_reference: str, provider_payment_id: str = ""
+    ) -> ProviderPayment | None:
         raise PermanentProviderError("A bank transfer is known only from the bank statement.")
 
     def refund_limits(self, *, payment: ProviderPayment, country: str, now: datetime.datetime) -> RefundLimits:
@@ -54,5 +60,5 @@ class ManualProvider(PaymentProvider):
             provider_reference=request.idempotency_key, status=ProviderRefundStatus.DONE, amount=request.amount
         )
 
-    def refund_fetch(self, *, provider_reference: str) -> ProviderRefund:
+    def refund_fetch(self, *, provider_reference: str, payment_reference: str) -> ProviderRefund:
         raise PermanentProviderError("A bank refund is done when staff record it.")

@@ -37,6 +37,8 @@ FUZZED = {
     "staff_bookings:schedule_change",
     "staff_bookings:rooming_send",
     "pay:announce",
+    "client_payments:checkout",
+    "pay:checkout",
 }
 # Pages and downloads (GET), the CSV upload (tested row by row in bookings/tests/test_travellers.py),
 # and the staff's copies of the manifest verbs (the same views as the client's, fuzzed there).
@@ -64,6 +66,7 @@ NOT_FUZZED_HERE = {
     "staff_payments:receipt",
     "staff_payments:credit_note",
     "pay:traveller",
+    "pay:return",
 }
 
 
@@ -242,5 +245,17 @@ def test_fuzz_rooming_send(world, data):
 @given(data=form_data({"unused": "x"}))
 def test_fuzz_traveller_announce(world, data):
     url = reverse("pay:announce", kwargs={"token": world.token, "installment_id": world.balance.pk})
+    page = reverse("pay:traveller", kwargs={"token": world.token})
+    _post(world.anonymous, url, data, lambda http: http.get(page))
+
+
+@FUZZ
+@given(data=form_data({"traveller": Ref("ana")}, {"traveller": "id"}))
+def test_fuzz_checkout_without_a_gateway(world, data):
+    """No gateway set up here (no keys): every checkout is refused, whatever is posted, and writes nothing."""
+    data = resolve(data, {"ana": world.ana.pk})
+    url = reverse("client_payments:checkout", kwargs={"pk": world.booking.pk, "installment_id": world.balance.pk})
+    _post(world.client, url, data, _client_page(world))
+    url = reverse("pay:checkout", kwargs={"token": world.token, "installment_id": world.balance.pk})
     page = reverse("pay:traveller", kwargs={"token": world.token})
     _post(world.anonymous, url, data, lambda http: http.get(page))

@@ -10,7 +10,9 @@ reference, so two staff recording the same transfer make one payment.
 import datetime
 import re
 from decimal import Decimal
+from enum import StrEnum
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -25,6 +27,8 @@ from bookings.shares import installment_shares
 from payments.emails import email_traveller_payment_link
 from payments.errors import PaymentError
 from payments.models import Payment, PaymentStatus, Refund, RefundSource, RefundStatus
+from payments.providers import provider_get
+from payments.providers.base import ProviderPayment, ProviderPaymentStatus
 from payments.travellers import transfer_reference
 from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
@@ -297,57 +301,165 @@ def traveller_link_send(*, traveller: Traveller, by: User) -> Installment:
     raise PaymentError(_("This traveller has nothing left to pay."), code="nothing_due")
 
 
-def refund_issue(*, booking: Booking, amount: Decimal, by: User, reference: str = "") -> list[Refund]:
-    """Give back `amount` by bank transfer (the manual provider): made by staff, done when recorded.
+class RefundMethod(StrEnum):
+    BANK = "bank"  # staff transfer the money from the bank, then record it: done when recorded
+    GATEWAY = "gateway"  # through the gateway each payment came by: done when the gateway says so
 
-    Taken from the confirmed payments, newest first, never beyond what each
-    has left after earlier refunds nor beyond what the booking has paid. Each
-    refund gets the next credit-note number; the client is told once.
+
+def refund_gateway_refusal(*, payment: Payment, amount: Decimal, now: datetime.datetime) -> str:
+    """Why `amount` of `payment` cannot go back through its gateway ("" when it can). Must not call out."""
+    if payment.provider == "manual":
+        return _("%(receipt)s was paid by bank transfer.") % {"receipt": payment.receipt_number}
+    provider = provider_get(payment.provider)
+    if not provider.configured() or not payment.provider_payment_id:
+        return _("%(receipt)s cannot be refunded through its provider.") % {"receipt": payment.receipt_number}
+    report = ProviderPayment(
+        provider_payment_id=payment.provider_payment_id,
+        status=ProviderPaymentStatus.CONFIRMED,
+        amount=payment.amount,
+        currency=payment.currency,
+        our_reference=payment.idempotency_key,
+        paid_at=payment.confirmed_at,
+    )
+    limits = provider.refund_limits(payment=report, country=payment.booking.client.country, now=now)
+    returned = payment.refunds.exclude(status=RefundStatus.FAILED)
+    partial = amount < payment.amount - (returned.aggregate(total=Sum("amount"))["total"] or 0)
+    labels = {"receipt": payment.receipt_number, "provider": provider.label}
+    if not limits.refundable:
+        return _("%(provider)s does not refund %(receipt)s any more.") % labels
+    if limits.latest is not None and now > limits.latest:
+        return _("%(provider)s refunds %(receipt)s only until %(date)s.") % {**labels, "date": limits.latest.date()}
+    if limits.earliest is not None and now < limits.earliest:
+        return _("%(provider)s refunds %(receipt)s from %(time)s.") % {
+            **labels,
+            "time": timezone.localtime(limits.earliest).strftime("%H:%M"),
+        }
+    if limits.whole_units_only and amount != amount.to_integral_value():
+        return _("%(provider)s refunds %(receipt)s only in whole units, without decimals.") % labels
+    if partial and not limits.partial_allowed:
+        return _("%(provider)s refunds %(receipt)s only in full.") % labels
+    if partial and limits.partial_refunds_max is not None and returned.count() >= limits.partial_refunds_max:
+        return _("%(provider)s allows no further partial refund of %(receipt)s.") % labels
+    return ""
+
+
+def _refund_parts(*, booking: Booking, amount: Decimal) -> list[tuple[Payment, Decimal, Decimal]]:
+    """(payment, part, refunded or on its way before) for `amount`, taken from the newest payments first."""
+    parts = []
+    left = amount
+    confirmed = Payment.objects.select_for_update().filter(booking=booking, status=PaymentStatus.CONFIRMED)
+    for payment in confirmed.select_related("booking__client").order_by("-confirmed_at", "-pk"):
+        returned = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"] or 0
+        part = min(left, payment.amount - returned)
+        if part <= 0:
+            continue
+        parts.append((payment, part, returned))
+        left -= part
+        if left == 0:
+            break
+    return parts
+
+
+def refund_done(*, refund: Refund, notify: bool = True) -> Refund:
+    """The money is back with the client: number the credit note, update the booking, tell the client.
+
+    Call inside a transaction holding the booking's lock.
+    """
+    refund.status = RefundStatus.DONE
+    refund.done_at = timezone.now()
+    refund.credit_note_number = reference_next(prefix="CN", year=timezone.localdate().year)
+    refund.save(update_fields=["status", "done_at", "credit_note_number", "updated_at"])
+    booking = refund.payment.booking
+    booking_log(
+        booking=booking,
+        action="refund.done",
+        actor=refund.created_by,
+        data={"refund": refund.pk, "amount": str(refund.amount), "provider": refund.payment.provider},
+    )
+    booking = _ledger_apply(booking=booking_lock(booking=booking), by=refund.created_by)
+    if notify:
+        email_booking_contacts(
+            booking=booking,
+            template="refund_processed",
+            context={"amount": refund.amount, "currency": booking.currency},
+            dedupe_key=f"refund_processed:refund:{refund.pk}",
+            attachments=[{"kind": "credit_note", "id": refund.pk}],
+        )
+    return refund
+
+
+def refund_issue(
+    *, booking: Booking, amount: Decimal, by: User, reference: str = "", method: str = RefundMethod.BANK
+) -> list[Refund]:
+    """Give back `amount`, taken from the confirmed payments newest first, never beyond what each has
+    left after earlier refunds nor beyond what the booking has paid.
+
+    By bank (the manual provider): staff made the transfer; each refund is done
+    at once with its credit note, and the client is told once. Through the
+    gateways: each part is recorded first and sent to its payment's gateway
+    after commit (with the refund's idempotency key); it is done, numbered and
+    told when the gateway confirms. Refused, with the reason, when a gateway
+    cannot take a part (its limits): staff then refund that by bank.
     """
     _staff_require(by)
     if amount <= 0 or amount.as_tuple().exponent < -2:
         raise PaymentError(_("The amount must be greater than zero, with at most 2 decimals."), field="amount")
+    reference = reference.strip()
+    if method == RefundMethod.BANK and not reference:
+        raise PaymentError(_("Give the bank reference of the refund transfer."), field="reference")
+    now = timezone.now()
     with transaction.atomic():
         locked = booking_lock(booking=booking)
         paid, _per_installment = ledger_totals(booking=locked)
-        if amount > paid:
+        moving = Refund.objects.filter(
+            payment__booking=locked, status__in=(RefundStatus.CREATED, RefundStatus.TRANSIT)
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        if amount > paid - moving:
             raise PaymentError(_("You cannot refund more than was paid."), field="amount", code="too_much")
-        left = amount
+        parts = _refund_parts(booking=locked, amount=amount)
+        if method == RefundMethod.GATEWAY:
+            for payment, part, _returned in parts:
+                refusal = refund_gateway_refusal(payment=payment, amount=part, now=now)
+                if refusal:
+                    raise PaymentError(
+                        _("%(reason)s Refund it by bank transfer instead.") % {"reason": refusal},
+                        field="method",
+                        code="gateway_refused",
+                    )
         refunds: list[Refund] = []
-        confirmed = Payment.objects.select_for_update().filter(booking=locked, status=PaymentStatus.CONFIRMED)
-        for payment in confirmed.order_by("-confirmed_at", "-pk"):
-            done = payment.refunds.filter(status=RefundStatus.DONE).aggregate(total=Sum("amount"))["total"] or 0
-            part = min(left, payment.amount - done)
-            if part <= 0:
-                continue
+        for payment, part, returned in parts:
             refund = Refund.objects.create(
                 payment=payment,
                 amount=part,
                 currency=payment.currency,
-                status=RefundStatus.DONE,
+                status=RefundStatus.TRANSIT if method == RefundMethod.BANK else RefundStatus.CREATED,
                 source=RefundSource.STAFF,
-                provider_reference=reference.strip(),
-                idempotency_key=f"refund:{payment.pk}:{done}:{part}",
-                done_at=timezone.now(),
+                provider_reference=reference if method == RefundMethod.BANK else "",
+                idempotency_key=f"refund-{payment.pk}-{returned}-{part}",
                 created_by=by,
-                credit_note_number=reference_next(prefix="CN", year=timezone.localdate().year),
             )
             refunds.append(refund)
-            left -= part
-            if left == 0:
-                break
         booking_log(
             booking=locked,
-            action="refund.done",
+            action="refund.issued",
             actor=by,
-            data={"amount": str(amount), "refunds": [r.pk for r in refunds], "reference": reference.strip()},
+            data={"amount": str(amount), "refunds": [r.pk for r in refunds], "method": method, "reference": reference},
         )
-        booking = _ledger_apply(booking=locked, by=by)
-        email_booking_contacts(
-            booking=booking,
-            template="refund_processed",
-            context={"amount": amount, "currency": booking.currency},
-            dedupe_key=f"refund_processed:refund:{refunds[0].pk}",
-            attachments=[{"kind": "credit_note", "id": refund.pk} for refund in refunds],
-        )
+        if method == RefundMethod.BANK:
+            for refund in refunds:
+                refund_done(refund=refund, notify=False)
+            email_booking_contacts(
+                booking=locked,
+                template="refund_processed",
+                context={"amount": amount, "currency": locked.currency},
+                dedupe_key=f"refund_processed:refund:{refunds[0].pk}",
+                attachments=[{"kind": "credit_note", "id": refund.pk} for refund in refunds],
+            )
+        else:
+            for refund in refunds:
+                transaction.on_commit(
+                    lambda pk=refund.pk: current_app.send_task(
+                        "payments.tasks.refund_send_task", kwargs={"refund_id": pk}
+                    )
+                )
     return refunds

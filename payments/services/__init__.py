@@ -1,0 +1,51 @@
+"""Writes on the payments ledger: one module per topic, each verb keyword-only and audited."""
+
+from payments.services.gateways import (
+    CheckoutStarted,
+    gateway_for_booking,
+    payment_checkout_start,
+    payment_for_report,
+    payment_report_apply,
+    refund_report_apply,
+    refund_status_apply,
+)
+from payments.services.ledger import (
+    OPEN_FOR_PAYMENT,
+    RefundMethod,
+    ledger_totals,
+    payment_announce,
+    payment_cancel,
+    payment_confirm,
+    payment_confirm_received,
+    payment_record_transfer,
+    refund_done,
+    refund_gateway_refusal,
+    refund_issue,
+    share_outstanding,
+    transfer_key,
+    traveller_link_send,
+)
+
+__all__ = [
+    "OPEN_FOR_PAYMENT",
+    "CheckoutStarted",
+    "RefundMethod",
+    "gateway_for_booking",
+    "ledger_totals",
+    "payment_announce",
+    "payment_cancel",
+    "payment_checkout_start",
+    "payment_confirm",
+    "payment_confirm_received",
+    "payment_for_report",
+    "payment_record_transfer",
+    "payment_report_apply",
+    "refund_done",
+    "refund_gateway_refusal",
+    "refund_issue",
+    "refund_report_apply",
+    "refund_status_apply",
+    "share_outstanding",
+    "transfer_key",
+    "traveller_link_send",
+]
