@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "djstripe",
     "spirittours",
     "accounts",
     "notifications",
@@ -333,6 +334,11 @@ PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", def
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Fixes the webhook's address (/stripe/webhook/<uuid>/) across deployments; `manage.py
+# stripe_webhook_endpoint` writes dj-stripe's endpoint row from these and prints the address.
+STRIPE_WEBHOOK_UUID = env.str("STRIPE_WEBHOOK_UUID", default="6f1c3e2a-5b7d-4c1e-9a8f-2d4b6c8e0a13")
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
 MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
 PAYU_API_KEY = env.str("PAYU_API_KEY", default="")

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("anymail/", include("notifications.urls")),
+    # Stripe's notifications: dj-stripe verifies and stores them, payments.stripe_hooks takes them on.
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     # The staff workspace, client pages, hotel portal...: every app's areas.py.
     *area_urlpatterns(),
 ]

@@ -4,9 +4,10 @@ from payments.providers.base import PaymentProvider
 from payments.providers.manual import ManualProvider
 from payments.providers.mercadopago import MercadoPagoProvider
 from payments.providers.payu import PayUProvider
+from payments.providers.stripe import StripeProvider
 
 PROVIDERS: dict[str, type[PaymentProvider]] = {
-    provider.identifier: provider for provider in (ManualProvider, MercadoPagoProvider, PayUProvider)
+    provider.identifier: provider for provider in (ManualProvider, StripeProvider, MercadoPagoProvider, PayUProvider)
 }
 
 

@@ -13,7 +13,6 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,6 +37,7 @@ from payments.services.gateways import (
     refund_report_apply,
     refund_status_apply,
 )
+from payments.services.later import task_enqueue
 
 # Headers worth keeping with an event (never cookies or our own session).
 KEPT_HEADERS = ("content-type", "user-agent", "x-signature", "x-request-id", "stripe-signature")
@@ -108,7 +108,7 @@ def provider_event_store(
 
 
 def _process_later(event_id: int) -> None:
-    current_app.send_task("payments.tasks.provider_event_process_task", kwargs={"event_id": event_id})
+    task_enqueue("payments.tasks.provider_event_process_task", event_id=event_id)
 
 
 def _notification(event: ProviderEvent) -> Notification:

@@ -12,7 +12,6 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 
-from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -29,6 +28,7 @@ from payments.errors import PaymentError
 from payments.models import Payment, PaymentStatus, Refund, RefundSource, RefundStatus
 from payments.providers import provider_get
 from payments.providers.base import ProviderPayment, ProviderPaymentStatus
+from payments.services.later import task_enqueue
 from payments.travellers import transfer_reference
 from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
@@ -458,8 +458,6 @@ def refund_issue(
         else:
             for refund in refunds:
                 transaction.on_commit(
-                    lambda pk=refund.pk: current_app.send_task(
-                        "payments.tasks.refund_send_task", kwargs={"refund_id": pk}
-                    )
+                    lambda pk=refund.pk: task_enqueue("payments.tasks.refund_send_task", refund_id=pk)
                 )
     return refunds

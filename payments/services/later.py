@@ -1,0 +1,15 @@
+"""Work handed to Celery after a commit, by task name (the tasks import the services, not the reverse)."""
+
+import logging
+
+from celery import current_app
+
+logger = logging.getLogger(__name__)
+
+
+def task_enqueue(name: str, **kwargs) -> None:
+    """Queue task `name`; if the broker is down, the beat job that scans for the work takes it up."""
+    try:
+        current_app.tasks[name].delay(**kwargs)
+    except Exception:
+        logger.warning("%s %s not enqueued; its beat job will take it up", name, kwargs, exc_info=True)
