@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Booking
 from payments.forms import TransferForm
-from payments.models import Payment, Refund
+from payments.models import Payment, PaymentRoute, ProviderEvent, Refund
 from payments.services import payment_record_transfer
 from spirittours.errors import DomainError
 from spirittours.web import form_add_domain_error
@@ -64,9 +64,9 @@ class PaymentAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/payments/record_transfer.html", context)
 
-    list_display = ("created_at", "booking", "amount", "currency", "provider", "status", "receipt_number")
+    list_display = ("created_at", "booking", "amount", "currency", "provider", "status", "receipt_number", "flag")
     list_filter = ("status", "provider")
-    search_fields = ("booking__reference", "provider_reference", "receipt_number")
+    search_fields = ("booking__reference", "provider_reference", "provider_payment_id", "receipt_number")
 
 
 @admin.register(Refund)
@@ -74,3 +74,23 @@ class RefundAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "payment", "amount", "currency", "status", "source", "credit_note_number")
     list_filter = ("status", "source")
     search_fields = ("payment__booking__reference", "credit_note_number")
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin):
+    """Every gateway notification as it arrived, and what processing made of it (for support)."""
+
+    list_display = ("received_at", "provider", "external_id", "kind", "signature_valid", "outcome", "attempts")
+    list_filter = ("provider", "outcome", "signature_valid")
+    search_fields = ("external_id", "payment__booking__reference")
+    date_hierarchy = "received_at"
+
+
+@admin.register(PaymentRoute)
+class PaymentRouteAdmin(admin.ModelAdmin):
+    """Which gateway each country pays through; a gateway without keys, or one that does not take the
+    booking's currency, falls back to Stripe and then to bank transfer (payments.routing)."""
+
+    list_display = ("country", "provider")
+    list_editable = ("provider",)
+    ordering = ("country",)

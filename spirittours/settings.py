@@ -338,6 +338,8 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # stripe_webhook_endpoint` writes dj-stripe's endpoint row from these and prints the address.
 STRIPE_WEBHOOK_UUID = env.str("STRIPE_WEBHOOK_UUID", default="6f1c3e2a-5b7d-4c1e-9a8f-2d4b6c8e0a13")
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
+# Stripe's API address: empty for Stripe itself; stripe-mock or a local stand-in in tests.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
 MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
@@ -346,6 +348,17 @@ PAYU_API_LOGIN = env.str("PAYU_API_LOGIN", default="")
 PAYU_MERCHANT_ID = env.str("PAYU_MERCHANT_ID", default="")
 PAYU_ACCOUNT_ID = env.str("PAYU_ACCOUNT_ID", default="")
 PAYU_SANDBOX = env.bool("PAYU_SANDBOX", default=True)
+# The gateways' hosted pages our pay buttons lead to (the Content-Security-Policy's form-action).
+_MERCADOPAGO_DOMAINS = ["com", "com.ar", "com.br", "cl", "com.mx", "com.uy", "com.co", "com.pe"]
+PAYMENT_CHECKOUT_ORIGINS = env.list(
+    "PAYMENT_CHECKOUT_ORIGINS",
+    default=[
+        "https://checkout.stripe.com",
+        *(f"https://*.mercadopago.{domain}" for domain in _MERCADOPAGO_DOMAINS),
+        "https://checkout.payulatam.com",
+        "https://sandbox.checkout.payulatam.com",
+    ],
+)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -402,7 +415,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'", f"{'wss' if _site.scheme == 'https' else 'ws'}://{_site.netloc}"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # The payer's browser goes on to the gateway's hosted page from our pay buttons.
+        "form-action": ["'self'", *PAYMENT_CHECKOUT_ORIGINS],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -167,6 +167,7 @@ class StripeProvider(PaymentProvider):
             settings.STRIPE_SECRET_KEY,
             http_client=self._http_client or stripe.RequestsClient(timeout=settings.PAYMENT_PROVIDER_TIMEOUT),
             max_network_retries=0,
+            **({"base_addresses": {"api": settings.STRIPE_API_BASE}} if settings.STRIPE_API_BASE else {}),
         )
 
     @staticmethod

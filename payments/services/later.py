@@ -10,6 +10,9 @@ logger = logging.getLogger(__name__)
 def task_enqueue(name: str, **kwargs) -> None:
     """Queue task `name`; if the broker is down, the beat job that scans for the work takes it up."""
     try:
+        if name not in current_app.tasks:
+            # A web process has not loaded the apps' task modules yet (a worker does at start).
+            current_app.loader.import_default_modules()
         current_app.tasks[name].delay(**kwargs)
     except Exception:
         logger.warning("%s %s not enqueued; its beat job will take it up", name, kwargs, exc_info=True)

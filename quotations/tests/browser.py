@@ -104,10 +104,11 @@ def horizontal_overflow(page) -> dict:
 class DaphneServer:
     """The production web process, daphne, on a free port against the test database."""
 
-    def __init__(self, env: dict[str, str] | None = None):
-        """`env` overrides the server's environment (e.g. REDIS_URL for a private Redis)."""
+    def __init__(self, env: dict[str, str] | None = None, port: int | None = None):
+        """`env` overrides the server's environment (e.g. REDIS_URL for a private Redis); `port`, when
+        the environment must name the server's own address (SITE_URL)."""
         overrides = env or {}
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
