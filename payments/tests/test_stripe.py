@@ -314,7 +314,7 @@ def test_a_payment_by_transfer_cannot_go_back_through_stripe(settings):
     staff = StaffFactory()
     booking = booking_approved()
     deposit = booking.installments.order_by("position").first()
-    from payments.services import payment_record_transfer  # noqa: PLC0415
+    from payments.services import payment_record_transfer
 
     payment_record_transfer(
         booking=booking,
