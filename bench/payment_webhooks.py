@@ -44,6 +44,7 @@ import math
 import multiprocessing
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -92,6 +93,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--port", type=int, default=0, help="daphne's port (0: a free one)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--py-spy", default="", help="path of py-spy: profile daphne during each phase")
     parser.add_argument("--keep", action="store_true", help="keep the database and Redis contents at the end")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
@@ -404,12 +406,16 @@ def plan_jobs(args, notices: list[Notice]) -> list[Job]:
     return [job for _, job in placed]
 
 
-# --- A fake MercadoPago API for the worker ---------------------------------------------------
+# --- The world outside: MercadoPago's API and an SMTP server, in a process of their own ---------
 
 
-def mercadopago_api_serve(port: int, payments: dict[str, dict], latency_ms: float) -> None:
-    """GET /v1/payments/<id>: the approved payment, as MercadoPago answers (runs in its own process)."""
+def outside_serve(payments: dict[str, dict], latency_ms: float, ports) -> None:
+    """GET /v1/payments/<id> answers the approved payment as MercadoPago does; the SMTP sink takes
+    the receipts the worker sends. `ports` gets (API port, SMTP port) once both listen."""
+    import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from notifications.tests.smtp_sink import SinkHandler, sink_start
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -426,7 +432,11 @@ def mercadopago_api_serve(port: int, payments: dict[str, dict], latency_ms: floa
         def log_message(self, *args):
             pass
 
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    sink = sink_start(SinkHandler())
+    api = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    ports.put((api.server_address[1], sink.port))
+    threading.Event().wait()
 
 
 def mercadopago_payments(payments: list[dict]) -> dict[str, dict]:
@@ -545,27 +555,18 @@ def wait_for(check, what: str, timeout: float = 60) -> None:
     raise SystemExit(f"{what} did not start in {timeout:.0f} s")
 
 
-def start_mercadopago_api(args, payments: list[dict]):
-    port = free_port()
-    process = multiprocessing.get_context("spawn").Process(
-        target=mercadopago_api_serve,
-        args=(port, mercadopago_payments(payments), args.mercadopago_latency_ms),
-        daemon=True,
+def start_outside(args, payments: list[dict]):
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    process = context.Process(
+        target=outside_serve, args=(mercadopago_payments(payments), args.mercadopago_latency_ms, ports), daemon=True
     )
     process.start()
-
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    wait_for(listening, "the fake MercadoPago API", 30)
-    return process, f"http://127.0.0.1:{port}"
+    api_port, smtp_port = ports.get(timeout=60)
+    return process, api_port, smtp_port
 
 
-def start_worker(args, api_url: str) -> subprocess.Popen:
+def start_worker(args, api_port: int, smtp_port: int) -> subprocess.Popen:
     log = Path(args.out) / "payment_webhooks-worker.log"
     process = subprocess.Popen(
         [
@@ -587,7 +588,13 @@ def start_worker(args, api_url: str) -> subprocess.Popen:
             "bench-webhooks@%h",
         ],
         cwd=ROOT,
-        env={**bench_env(args), "BENCH_MERCADOPAGO_API_URL": api_url},
+        env={
+            **bench_env(args),
+            "BENCH_MERCADOPAGO_API_URL": f"http://127.0.0.1:{api_port}",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+        },
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
     )
@@ -631,6 +638,36 @@ def stop(process) -> None:
         process.wait()
     if isinstance(process, multiprocessing.process.BaseProcess) and process.is_alive():
         process.kill()
+
+
+def profile_start(args, pid: int, phase: str) -> subprocess.Popen | None:
+    if not args.py_spy:
+        return None
+    output = Path(args.out) / f"payment_webhooks-{phase}.folded"
+    command = [args.py_spy, "record", "--pid", str(pid), "--rate", "200", "--function", "--format", "raw"]
+    profiler = subprocess.Popen(
+        [*command, "--nonblocking", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # attached
+    return profiler
+
+
+def profile_stop(profiler: subprocess.Popen | None, path: Path) -> list[tuple[str, float]]:
+    """The functions with the largest share of daphne's busy samples (inclusive), from py-spy's stacks."""
+    if profiler is None:
+        return []
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(60)
+    inclusive: collections.Counter = collections.Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for frame in set(stack.split(";")[1:]):  # the first is the thread
+            inclusive[frame.strip()] += int(count)
+    return [(frame, round(n / total, 3)) for frame, n in inclusive.most_common(40)] if total else []
 
 
 # --- The load ---------------------------------------------------------------------------------
@@ -887,8 +924,8 @@ def main() -> None:
     }
     api = worker = server = None
     try:
-        api, api_url = start_mercadopago_api(args, payments)
-        worker = start_worker(args, api_url)
+        api, api_port, smtp_port = start_outside(args, payments)
+        worker = start_worker(args, api_port, smtp_port)
         server = start_server(args)
         warmup = [Job(notice, False) for notice in notices[:50]]
         for path in (FLOOR_PATH, BARE_PATH):
@@ -896,8 +933,12 @@ def main() -> None:
         sent_at: dict[str, float] = {}
         for phase in args.phases:
             path = {"floor": FLOOR_PATH, "bare": BARE_PATH}.get(phase)
+            profiler = profile_start(args, server.pid, phase)
             rows, elapsed = asyncio.run(post_all(args, jobs, path))
             results["phases"][phase] = summarize(rows, elapsed)
+            if profiler is not None:
+                top = profile_stop(profiler, out / f"payment_webhooks-{phase}.folded")
+                results["phases"][phase]["profile_top"] = top
             print(f"{phase}: {len(rows)} posts in {elapsed:.1f} s", flush=True)
             if phase == "webhooks":
                 sent_at = {external_id: at for _p, duplicate, _s, _t, at, external_id in rows if not duplicate}

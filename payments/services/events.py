@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.services import booking_lock
@@ -130,7 +131,7 @@ def provider_event_process(*, event_id: int) -> str:
     event = ProviderEvent.objects.get(pk=event_id)
     if event.processed_at is not None or not event.signature_valid:
         return event.outcome
-    ProviderEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
+    ProviderEvent.objects.filter(pk=event_id).update(attempts=F("attempts") + 1)
     gateway = provider_get(event.provider)
     try:
         truth = gateway.notification_resolve(notification=_notification(event))

@@ -304,14 +304,8 @@ def _report_confirmed(*, booking: Booking, payment: Payment, report: ProviderPay
     if payment.status == PaymentStatus.CONFIRMED:
         return "unchanged"
     if report.amount != payment.amount or report.currency.upper() != payment.currency:
-        flag = _(
-            "The provider reported %(amount)s %(currency)s for a payment of %(expected)s %(expected_currency)s."
-        ) % {
-            "amount": report.amount,
-            "currency": report.currency,
-            "expected": payment.amount,
-            "expected_currency": payment.currency,
-        }
+        # What the gateway reported, in figures: the staff's page words it in the reader's language.
+        flag = f"{report.amount} {report.currency.upper()}"
         if payment.flag == flag:
             return "unchanged"
         payment.flag = flag[:200]

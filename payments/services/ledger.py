@@ -323,7 +323,8 @@ def refund_gateway_refusal(*, payment: Payment, amount: Decimal, now: datetime.d
     )
     limits = provider.refund_limits(payment=report, country=payment.booking.client.country, now=now)
     returned = payment.refunds.exclude(status=RefundStatus.FAILED)
-    partial = amount < payment.amount - (returned.aggregate(total=Sum("amount"))["total"] or 0)
+    # Partial as the gateway counts it (and as `refund_send` asks for it): less than the whole payment.
+    partial = amount < payment.amount
     labels = {"receipt": payment.receipt_number, "provider": provider.label}
     if not limits.refundable:
         return _("%(provider)s does not refund %(receipt)s any more.") % labels
