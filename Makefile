@@ -60,7 +60,7 @@ test: lint
 # browser tests (needs PostgreSQL in DATABASE_URL and Debian's chromium; CI=true turns a
 # missing one into a failure, and the old screenshots stay until all tests pass). A browser
 # test adds its own with shot(..., docs=True) and its module here.
-SCREENSHOT_TESTS ?= quotations/tests/test_e2e_pages.py quotations/tests/test_e2e_account.py payments/tests/test_e2e_pages.py
+SCREENSHOT_TESTS ?= quotations/tests/test_e2e_pages.py quotations/tests/test_e2e_account.py payments/tests/test_e2e_pages.py payments/tests/test_e2e_gateway_pages.py
 screenshots: dev-deps
 	rm -rf var/screenshots
 	CI=true SCREENSHOTS_DIR=var/screenshots $(BIN)/pytest -p no:cacheprovider -q $(SCREENSHOT_TESTS)

@@ -17,9 +17,8 @@ from djstripe import event_handlers
 from djstripe.models import Event, WebhookEventTrigger
 from djstripe.signals import WEBHOOK_SIGNALS, webhook_post_validate
 
-from payments.models import EventOutcome, ProviderEvent
 from payments.providers.stripe import EVENTS, notification_from_event
-from payments.services.events import provider_event_store
+from payments.services.events import provider_event_refused, provider_event_store
 
 # dj-stripe's handler of each type we take over (the refund.* types have none).
 DJSTRIPE_HANDLERS = {
@@ -42,18 +41,14 @@ def stripe_event_received(sender, event: Event, **kwargs) -> None:
 
 def stripe_delivery_validated(sender, instance: WebhookEventTrigger, valid: bool, **kwargs) -> None:
     """A delivery whose signature failed is recorded with the others' (its trigger row is dj-stripe's)."""
-    if valid:
-        return
-    ProviderEvent.objects.create(
-        provider="stripe",
-        external_id=f"invalid-trigger-{instance.pk}",
-        headers={"stripe-signature": (instance.headers or {}).get("stripe-signature", "")[:500]},
-        body=instance.body,
-        signature_valid=False,
-        outcome=EventOutcome.INVALID,
-        processed_at=instance.created,
-        error="Invalid Stripe-Signature.",
-    )
+    if not valid:
+        provider_event_refused(
+            provider="stripe",
+            headers=instance.headers or {},
+            query={},
+            body=(instance.body or "").encode(),
+            reason="Invalid Stripe-Signature.",
+        )
 
 
 def connect() -> None:

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from djstripe.views import ProcessWebhookView as StripeWebhookView
 
 from bookings.privacy import booking_get_visible, bookings_visible
 from bookings.views import booking_page
@@ -27,7 +28,7 @@ from payments.services import (
     refund_issue,
     traveller_link_send,
 )
-from payments.services.events import provider_event_record
+from payments.services.events import provider_event_record, provider_event_refused
 from payments.travellers import (
     payment_from_return_token,
     present_traveller_payment,
@@ -355,3 +356,20 @@ def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
 @require_POST
 def webhook_payu(request: HttpRequest) -> HttpResponse:
     return _webhook(request, "payu")
+
+
+@csrf_exempt
+@require_POST
+def webhook_stripe(request: HttpRequest, uuid) -> HttpResponse:
+    """dj-stripe's endpoint, with one addition: a delivery without a Stripe-Signature is recorded as
+    invalid like every other refused notification (dj-stripe answers it 400 and keeps nothing)."""
+    if "stripe-signature" not in request.headers:
+        provider_event_refused(
+            provider="stripe",
+            headers=dict(request.headers),
+            query={},
+            body=request.body,
+            reason="The Stripe-Signature header is missing.",
+        )
+        return HttpResponseBadRequest("invalid notification", content_type="text/plain")
+    return StripeWebhookView.as_view()(request, uuid=uuid)

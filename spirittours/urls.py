@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from payments.views import webhook_stripe
 from spirittours.areas import area_urlpatterns
 from spirittours.views import home
 
@@ -13,7 +14,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("anymail/", include("notifications.urls")),
-    # Stripe's notifications: dj-stripe verifies and stores them, payments.stripe_hooks takes them on.
+    # Stripe's notifications: dj-stripe verifies and stores them, payments.stripe_hooks takes them on;
+    # payments' view in front of it records a delivery without a signature too.
+    path("stripe/webhook/<uuid:uuid>/", webhook_stripe, name="stripe_webhook"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     # The staff workspace, client pages, hotel portal...: every app's areas.py.
     *area_urlpatterns(),

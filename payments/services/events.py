@@ -63,19 +63,24 @@ def provider_event_record(*, provider: str, headers: dict[str, str], query: dict
     try:
         notification = gateway.notification_verify(headers=headers, query=query, body=body)
     except PermanentProviderError as error:
-        ProviderEvent.objects.create(
-            provider=provider,
-            external_id=f"invalid-{uuid.uuid4()}",
-            headers=kept,
-            query=query,
-            body=text,
-            signature_valid=False,
-            outcome=EventOutcome.INVALID,
-            processed_at=timezone.now(),
-            error=str(error)[:2000],
-        )
+        provider_event_refused(provider=provider, headers=headers, query=query, body=body, reason=str(error))
         raise
     return provider_event_store(provider=provider, notification=notification, headers=kept, query=query, body=text)
+
+
+def provider_event_refused(*, provider: str, headers: dict[str, str], query: dict, body: bytes, reason: str) -> None:
+    """Record a notification that did not verify: kept for support, never processed."""
+    ProviderEvent.objects.create(
+        provider=provider,
+        external_id=f"invalid-{uuid.uuid4()}",
+        headers={key.lower(): value for key, value in headers.items() if key.lower() in KEPT_HEADERS},
+        query=query,
+        body=body.decode("utf-8", errors="replace"),
+        signature_valid=False,
+        outcome=EventOutcome.INVALID,
+        processed_at=timezone.now(),
+        error=reason[:2000],
+    )
 
 
 def provider_event_store(

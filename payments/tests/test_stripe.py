@@ -244,7 +244,9 @@ def test_a_notification_without_its_signature_header_is_refused(client, started)
 
     started.refresh_from_db()
     assert response.status_code == 400
-    assert ProviderEvent.objects.filter(signature_valid=True).count() == 0
+    (recorded,) = ProviderEvent.objects.all()
+    assert (recorded.signature_valid, recorded.outcome) == (False, EventOutcome.INVALID)
+    assert WebhookEventTrigger.objects.count() == 0  # dj-stripe never saw it
     assert started.status == PaymentStatus.CREATED
 
 
