@@ -18,6 +18,19 @@ from payments.services.events import (
     refunds_due,
 )
 
+# A task that calls a gateway: retried when the gateway may answer later; a worker lost mid-call
+# hands it back to the broker (the work is idempotent: the same key, the same row lock).
+GATEWAY_CALL = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (TransientProviderError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
+
 
 @shared_task(acks_late=True)
 def payments_send_reminders() -> int:
@@ -28,16 +41,7 @@ def payments_send_reminders() -> int:
     return len(due)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(TransientProviderError,),
-    retry_backoff=5,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(**GATEWAY_CALL)
 def provider_event_process_task(self, *, event_id: int) -> str:
     return provider_event_process(event_id=event_id)
 
@@ -68,16 +72,7 @@ def payments_reconcile() -> int:
     return changed
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(TransientProviderError,),
-    retry_backoff=5,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(**GATEWAY_CALL)
 def refund_send_task(self, *, refund_id: int) -> str:
     return refund_send(refund_id=refund_id)
 

@@ -107,10 +107,8 @@ def _leader_booking(request: HttpRequest, pk: int):
     return booking_get_visible(viewer=request.viewer, pk=pk)
 
 
-@require_POST
-@client_required
-def client_announce(request: HttpRequest, pk: int, installment_id: int) -> HttpResponse:
-    """The leader says the transfer for the rest of an installment (or for one traveller's share) is on its way."""
+def _leader_paying(request: HttpRequest, pk: int, installment_id: int):
+    """(booking, installment, traveller or None) the leader pays for: each of this booking, else a 404."""
     booking = _leader_booking(request, pk)
     installment = booking.installments.filter(pk=installment_id).first()
     traveller_id = request.POST.get("traveller", "")
@@ -121,6 +119,14 @@ def client_announce(request: HttpRequest, pk: int, installment_id: int) -> HttpR
             raise NotVisible
     if installment is None:
         raise NotVisible
+    return booking, installment, traveller
+
+
+@require_POST
+@client_required
+def client_announce(request: HttpRequest, pk: int, installment_id: int) -> HttpResponse:
+    """The leader says the transfer for the rest of an installment (or for one traveller's share) is on its way."""
+    booking, installment, traveller = _leader_paying(request, pk, installment_id)
     return action_submit(
         request,
         lambda: payment_announce(booking=booking, installment=installment, traveller=traveller, by=request.user),
@@ -258,16 +264,7 @@ def _to_gateway(request: HttpRequest, start, *, back_url: str) -> HttpResponse:
 @client_required
 def client_checkout(request: HttpRequest, pk: int, installment_id: int) -> HttpResponse:
     """The leader pays what is left of an installment, or one traveller's share, at the gateway."""
-    booking = _leader_booking(request, pk)
-    installment = booking.installments.filter(pk=installment_id).first()
-    traveller_id = request.POST.get("traveller", "")
-    traveller = None
-    if traveller_id:
-        traveller = booking.travellers.filter(pk=traveller_id if traveller_id.isdigit() else 0).first()
-        if traveller is None:
-            raise NotVisible
-    if installment is None:
-        raise NotVisible
+    booking, installment, traveller = _leader_paying(request, pk, installment_id)
     back_url = reverse("client_bookings:booking", kwargs={"pk": pk}) + "#pay"
     return _to_gateway(
         request,
