@@ -48,7 +48,8 @@ def _expected(websocket_origin: str) -> dict[str, str]:
         "img-src": "'self' data:",
         "connect-src": f"'self' {websocket_origin}",
         "frame-ancestors": "'none'",
-        "form-action": "'self'",
+        # Forms post to us; the pay buttons lead on to the gateways' hosted pages.
+        "form-action": " ".join(["'self'", *settings.PAYMENT_CHECKOUT_ORIGINS]),
         "base-uri": "'self'",
         "object-src": "'none'",
     }
