@@ -143,7 +143,7 @@ def payment_checkout_start(
         payment = _open_attempt(installment=installment, traveller=traveller, now=now)
         if payment is None:
             raise PaymentError(_("Please try again."), code="busy") from None
-    if payment.status == PaymentStatus.PENDING and not payment.checkout_url:
+    if payment.status == PaymentStatus.PENDING:  # paid at the gateway, its confirmation on its way
         raise PaymentError(_("Your payment is being processed."), code="processing")
     provider = provider_get(payment.provider)
     if payment.checkout_url and not provider.posts_form:
