@@ -16,10 +16,15 @@ broker, every gateway's keys), and posts over K keep-alive connections:
    distinct payment, plus a share of duplicates (the same notification delivered again,
    signed anew as gateways do on a retry).
 
-After the load it waits until the worker has processed every recorded event, then checks
-the database: one event row per distinct notification, every payment confirmed exactly
-once (one `payment.confirmed` log entry, one receipt number, one receipt email), and the
-time from an event's recording to its processing.
+By default each connection posts as soon as its previous post is answered (a closed
+loop: the figures are at saturation); --rate N paces all of them to N posts per second,
+latency counted from each post's due time.
+
+After the load it waits until the worker has processed every recorded event (or nothing
+has moved for 30 s), stops the server and the worker, then checks the database: one
+event row per distinct notification, every payment confirmed exactly once (one
+`payment.confirmed` log entry, one receipt number, one receipt email), and the time
+from an event's recording to its processing.
 
 MercadoPago's notification carries only the payment's id, so processing it asks
 MercadoPago's API. The worker runs with the SDK's base URL (a class constant, no setting)
@@ -28,6 +33,7 @@ to a local sink; nothing else in the product is changed. With --py-spy, daphne i
 during each phase and the worker during the webhooks phase and the drain.
 
     .venv/bin/python bench/payment_webhooks.py --events 3000 --concurrency 10 --duplicates 0.2
+    .venv/bin/python bench/payment_webhooks.py --events 600 --rate 5 --out bench/results/paced
 
 Needs PostgreSQL at --database-url (its database is dropped and created; dropped again at
 the end unless --keep) and Redis (--redis-url for cache and channel layer, --broker-url
@@ -78,6 +84,7 @@ BARE_PATH = "/bench/bare/"
 WORKER_COMMAND = "_worker"  # `payment_webhooks.py _worker <celery args>`: see worker_main
 TARGET_P95_MS = 50
 TARGET_PROCESSING_S = 3
+STALL_SECONDS = 30
 
 
 def parse_args() -> argparse.Namespace:
@@ -90,7 +97,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--phases", default="floor,bare,webhooks")
     parser.add_argument("--worker-concurrency", type=int, default=2, help="the worker's pool, as in the Procfile")
     parser.add_argument("--mercadopago-latency-ms", type=float, default=0, help="the fake API's delay per answer")
-    parser.add_argument("--drain-timeout", type=float, default=120, help="seconds to wait for processing")
+    parser.add_argument("--drain-timeout", type=float, default=600, help="seconds to wait for processing at most")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/spirittours_bench_webhooks")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
@@ -777,17 +784,28 @@ def summarize(results: list[tuple], elapsed: float) -> dict:
 # --- After the load: everything processed, nothing twice ---------------------------------------
 
 
-def drain(args, expected: int) -> float:
-    """Seconds until every valid event is recorded and processed (or the timeout)."""
+def drain(args, expected: int) -> dict:
+    """Wait until every valid event is recorded and processed; give up at the timeout, or once
+    nothing has been processed for STALL_SECONDS (an event whose task was never queued waits
+    for the retry job, which this bench does not run)."""
     from payments.models import ProviderEvent
 
-    started = time.monotonic()
-    while time.monotonic() - started < args.drain_timeout:
-        valid = ProviderEvent.objects.filter(signature_valid=True)
-        if valid.count() >= expected and not valid.filter(processed_at__isnull=True).exists():
+    valid = ProviderEvent.objects.filter(signature_valid=True)
+    started = last_progress = time.monotonic()
+    at_start = done = valid.filter(processed_at__isnull=False).count()
+    while time.monotonic() - started < args.drain_timeout and time.monotonic() - last_progress < STALL_SECONDS:
+        now_done = valid.filter(processed_at__isnull=False).count()
+        if now_done != done:
+            done, last_progress = now_done, time.monotonic()
+        if done >= expected and valid.count() >= expected:
             break
         time.sleep(0.25)
-    return time.monotonic() - started
+    seconds = last_progress - started
+    return {
+        "seconds": round(seconds, 2),
+        "processed_at_last_answer": at_start,
+        "processed_per_second": round((done - at_start) / seconds, 1) if seconds > 0 else None,
+    }
 
 
 def verify(payments: list[dict], notices: list[Notice], sent_at: dict[str, float]) -> dict:
@@ -883,27 +901,29 @@ def print_table(results: dict) -> None:
     def ms(value) -> str:
         return "—" if value is None else f"{value:.1f}"
 
-    print(f"\n{'route':<28}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  not 200")
+    def cells(lat: dict) -> str:
+        return "".join(f"{ms(lat[q]):>10}" for q in ("p50", "p95", "p99", "max"))
+
+    print(f"\n{'route':<26}{'requests':>9}{'req/s':>8}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}  not 200")
     for phase, summary in results["phases"].items():
-        names = ["all"] if phase != "webhooks" else ["all", *MARKETS, "originals", "duplicates"]
-        for name in names:
-            if name not in summary:
-                continue
-            row = summary[name]
-            label = phase if name == "all" else f"  {name}"
-            lat = row["latency_ms"]
-            print(
-                f"{label:<28}{row['requests']:>9}{row['per_second']:>8.1f}{ms(lat['p50']):>8}{ms(lat['p95']):>8}"
-                f"{ms(lat['p99']):>8}{ms(lat['max']):>8}  {row['not_200'] or ''}"
-            )
+        for name in ["all", *MARKETS, "originals", "duplicates"] if phase == "webhooks" else ["all"]:
+            if name in summary:
+                row = summary[name]
+                label = phase if name == "all" else f"  {name}"
+                print(
+                    f"{label:<26}{row['requests']:>9}{row['per_second']:>8.1f}{cells(row['latency_ms'])}"
+                    f"  {row['not_200'] or ''}"
+                )
     if "processing_ms" in results:
-        print(f"\n{'recorded → processed (ms)':<28}{'events':>9}{'':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}")
+        print(f"\n{'recorded → processed, ms':<26}{'events':>9}{'':>8}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}")
+        per_provider = results["checks"]["provider_events_per_provider"]
         for name, lat in sorted(results["processing_ms"].items()):
-            count = results["checks"]["provider_events_per_provider"].get(name, results["checks"]["provider_events"])
-            print(
-                f"{name:<28}{count:>9}{'':>8}{ms(lat['p50']):>8}{ms(lat['p95']):>8}{ms(lat['p99']):>8}{ms(lat['max']):>8}"
-            )
-        print(f"drained {results['drain_seconds']} s after the last answer")
+            print(f"{name:<26}{per_provider.get(name, results['checks']['provider_events']):>9}{'':>8}{cells(lat)}")
+        drained = results["drain"]
+        print(
+            f"processed {drained['processed_at_last_answer']} by the last answer, the rest in {drained['seconds']} s "
+            f"({drained['processed_per_second']}/s)"
+        )
         print(json.dumps(results["checks"], indent=2))
     print(json.dumps(results["targets"], indent=2))
 
@@ -958,16 +978,17 @@ def main() -> None:
             if phase == "webhooks":
                 sent_at = {external_id: at for _p, duplicate, _s, _t, at, external_id in rows if not duplicate}
         if "webhooks" in args.phases:
-            results["drain_seconds"] = round(drain(args, distinct), 2)
+            results["drain"] = drain(args, distinct)
             if worker_profiler is not None:
                 results["worker_profile_top"] = profile_stop(worker_profiler, out / "payment_webhooks-worker.folded")
-            results.update(verify(payments, notices, sent_at))
-            # task_enqueue logs each task it could not queue (the retry job takes the event up later)
-            log = (out / "payment_webhooks-daphne.log").read_text()
-            results["checks"]["tasks_not_enqueued_by_daphne"] = log.count(" not enqueued; ")
     finally:
         for process in (server, worker, api):
-            stop(process)
+            stop(process)  # the worker finishes the tasks it holds: the database is still from here on
+    if "webhooks" in results["phases"]:
+        results.update(verify(payments, notices, sent_at))
+        # task_enqueue logs each task it could not queue (the retry job takes the event up later)
+        log = (out / "payment_webhooks-daphne.log").read_text()
+        results["checks"]["tasks_not_enqueued_by_daphne"] = log.count(" not enqueued; ")
     targets = {}
     if "webhooks" in results["phases"]:
         p95 = results["phases"]["webhooks"]["all"]["latency_ms"]["p95"]

@@ -67,7 +67,9 @@ def test_expire_due_expires_only_sent_quotes_past_validity_once():
 @pytest.mark.django_db
 def test_install_schedules_is_idempotent_and_keeps_staff_changes():
     total = len(schedules_discover())
-    assert total == 9  # six quotation jobs, the email sweeper, payment reminders, booking progress
+    # six quotation jobs, the email sweeper, booking progress, and four of payments: reminders, events
+    # retried, payments reconciled, refunds followed
+    assert total == 12
     assert schedules_install() == (total, 0)
     task = PeriodicTask.objects.get(task="quotations.tasks.quotations_close_due_bidding")
     task.enabled = False

@@ -51,6 +51,7 @@ def test_the_site_declares_the_staff_client_and_portal_areas():
         ("staff_payments", "staff/payments/", "staff", None),
         ("client_payments", "client/payments/", "client", None),
         ("pay", "pay/", (), None),
+        ("payments_webhooks", "payments/webhooks/", (), None),
         ("guide", "guide/", (), None),
     }
 
