@@ -2,14 +2,11 @@
 ends empty, as with Django's own, however the rows were linked, and post_migrate runs again."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
-
-from bookings.factories import booking_approved
-from bookings.models import Booking, BookingLog
-from quotations.models import Quotation
 
 
 def _rows() -> dict[str, int]:
@@ -24,9 +21,12 @@ def _rows() -> dict[str, int]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_runner_flush_empties_every_table_whatever_links_the_rows():
-    # given: a booking, with its quotation, client, hotels, bids, users and audit rows all linked
-    booking_approved()
-    assert Booking.objects.exists() and BookingLog.objects.exists() and Quotation.objects.exists()
+    # given: rows linked by foreign keys across tables: a user in a group holding permissions
+    group = Group.objects.create(name="Reservas")
+    group.permissions.set(Permission.objects.filter(codename__startswith="view_")[:3])
+    user = get_user_model().objects.create_user(email="flush@spirittours.example", password="x" * 12)
+    user.groups.add(group)
+    user.user_permissions.add(Permission.objects.first())
 
     # when: the test runner flushes, as after each transactional test
     call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
