@@ -9,11 +9,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Prefetch
+
 from accounts.models import Role
 from quotations.cities import city_key
 from quotations.models import (
     BidStatus,
     HotelBid,
+    HotelBidLine,
     HotelInvitation,
     InvitationStatus,
     QuotationPricingChoice,
@@ -103,6 +106,12 @@ class PresentedInvitationSummaryForHotel(Presented):
     selection: str  # "" until the client decides; then "selected" or "not_selected"
 
 
+# Every revision's lines in one query, in the order the portal lists them.
+BID_LINES = Prefetch(
+    "lines", queryset=HotelBidLine.objects.select_related("stay").order_by("stay__position", "room_type")
+)
+
+
 def _bid(bid: HotelBid) -> PresentedBid:
     return PresentedBid(
         id=bid.pk,
@@ -124,7 +133,7 @@ def _bid(bid: HotelBid) -> PresentedBid:
                 nightly_rate=line.nightly_rate,
                 rooms_available=line.rooms_available,
             )
-            for line in bid.lines.select_related("stay").order_by("stay__position", "room_type")
+            for line in bid.lines.all()  # prefetched in order: BID_LINES
         ),
     )
 
@@ -140,7 +149,8 @@ def present_invitation_for_hotel(
     quotation = invitation.quotation
     own_city = city_key(invitation.hotel.city)
     stays = tuple(stay for stay in present_itinerary(quotation) if city_key(stay.city) == own_city)
-    bids = tuple(_bid(bid) for bid in invitation.bids.select_related("submitted_by").order_by("-revision"))
+    revisions = invitation.bids.select_related("submitted_by").prefetch_related(BID_LINES).order_by("-revision")
+    bids = tuple(_bid(bid) for bid in revisions)
     return PresentedInvitationForHotel(
         token=invitation.token,
         hotel=PresentedHotel(id=invitation.hotel_id, name=invitation.hotel.name, currency=invitation.hotel.currency),

@@ -4,7 +4,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,3 +150,33 @@ def test_a_double_click_on_submit_bid_makes_one_revision(portal):
         == 1
     )
     assert r.quotation.room_events.count() == events_before + 1
+
+
+def _page_queries(http, url) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = http.get(url)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_the_invitation_page_reads_every_revision_in_the_same_queries(portal):
+    # given: Aurora's page with one bid, then with three revisions of it
+    r, http, stay = portal
+    url = reverse("portal:invitation", kwargs={"token": r.invitations["aurora"].token})
+    _post(http, r, stay)
+    http.get(url)  # the first visit marks the invitation viewed
+    one = _page_queries(http, url)
+    _post(http, r, stay, **{f"rate_{stay.pk}_double": "95.00"})
+    _post(http, r, stay, **{f"rate_{stay.pk}_double": "94.00"})
+
+    # when: the page is opened again
+    three = _page_queries(http, url)
+
+    # then: as many queries, one of them for every revision's lines, and every revision's rates on the page
+    assert HotelBid.objects.filter(invitation=r.invitations["aurora"]).count() == 3
+    assert len(three) == len(one)
+    assert [sql.split(" FROM ")[1].split()[0] for sql in three if '"quotations_hotelbidline"."id"' in sql] == [
+        '"quotations_hotelbidline"'
+    ]
+    body = http.get(url).content.decode()
+    assert all(rate in body for rate in ("96,53", "95,00", "94,00"))
