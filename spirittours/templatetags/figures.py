@@ -14,9 +14,11 @@ figure is ever rounded away; times are in the quotation's time zone
 """
 
 import datetime
+import functools
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from django import template
@@ -30,10 +32,16 @@ LOCALES = {"es": "es_ES", "en": "en_GB"}
 EMPTY = "—"
 
 
-def babel_locale() -> str:
+def babel_locale() -> Locale:
     """The Babel locale of the active language (the default language's when none is active)."""
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0].lower()
-    return LOCALES.get(language, LOCALES[settings.LANGUAGE_CODE])
+    return _parsed(LOCALES.get(language, LOCALES[settings.LANGUAGE_CODE]))
+
+
+@functools.cache
+def _parsed(code: str) -> Locale:
+    # Babel parses a locale name on every call it is given one; a page formats hundreds of figures.
+    return Locale.parse(code)
 
 
 def money_format(amount: Decimal | int | str | None, currency: str) -> str:
