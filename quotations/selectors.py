@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from notifications.models import EmailMessage, EmailTemplate
@@ -65,7 +65,22 @@ def exchange_factor(*, base: str, quote: str, on: datetime.date) -> Decimal | No
 
 
 def exchange_factors(*, currencies: set[str], quote: str, on: datetime.date) -> dict[str, Decimal | None]:
-    return {currency: exchange_factor(base=currency, quote=quote, on=on) for currency in currencies}
+    """`exchange_factor` of each currency into `quote`, every rate read in one query."""
+    others = currencies - {quote}
+    rates = ExchangeRate.objects.filter(
+        Q(base__in=others, quote=quote) | Q(base=quote, quote__in=others), valid_from__lte=on
+    ).order_by("-valid_from", "-pk")
+    latest: dict[tuple[str, str], ExchangeRate] = {}
+    for rate in rates:
+        latest.setdefault((rate.base, rate.quote), rate)
+    factors: dict[str, Decimal | None] = {currency: Decimal(1) for currency in currencies & {quote}}
+    for currency in others:
+        direct, inverse = latest.get((currency, quote)), latest.get((quote, currency))
+        if direct and (inverse is None or direct.valid_from >= inverse.valid_from):
+            factors[currency] = direct.rate
+        else:
+            factors[currency] = Decimal(1) / inverse.rate if inverse else None
+    return factors
 
 
 def bid_list_standing(*, quotation: Quotation) -> list[HotelBid]:

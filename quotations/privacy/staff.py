@@ -186,6 +186,7 @@ def present_quotation_for_staff(
         raise NotVisible
     pricing = quotation.pricings.filter(is_current=True).select_related("computed_by").first()
     invitations = quotation.invitations.select_related("hotel").order_by("hotel__name")
+    itinerary = present_itinerary(quotation)
     now = timezone.now()
     return PresentedQuotationForStaff(
         id=quotation.pk,
@@ -198,8 +199,8 @@ def present_quotation_for_staff(
         status=quotation.status,
         status_label=quotation.get_status_display(),
         currency=quotation.currency,
-        requirements=present_requirements(quotation),
-        itinerary=present_itinerary(quotation),
+        requirements=present_requirements(quotation, stays=itinerary),
+        itinerary=itinerary,
         bid_deadline=quotation.bid_deadline,
         valid_until=quotation.valid_until,
         notes=quotation.notes,
