@@ -128,11 +128,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # 0: one connection per request, closed at its end. Under ASGI (daphne) each request runs
-    # its sync code on a thread of its own, so a persistent connection (CONN_MAX_AGE > 0) is left
-    # open by every request until PostgreSQL refuses new clients; Django's docs say to disable them.
+    # 0: one connection per request, closed at its end. Under ASGI each request runs its sync
+    # code on a thread of its own, so a persistent connection (CONN_MAX_AGE > 0) is left open by
+    # every request until PostgreSQL refuses new clients; Django's docs say to disable them.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # DATABASE_POOL_SIZE > 0: a pool of that many connections per process (psycopg_pool), which
+    # the request threads borrow and give back instead of connecting to PostgreSQL each time.
+    # The web processes use one (Procfile); Celery's forked workers keep one connection each.
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # CONN_HEALTH_CHECKS: the pool checks each loan
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30),
+            "max_idle": 60,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ---------------------------------------------------

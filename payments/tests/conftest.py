@@ -1,3 +1,3 @@
-"""The browser tests' fixtures (Chromium through Playwright, daphne on the test database) are quotations'."""
+"""The browser tests' fixtures (Chromium through Playwright, the web server on the test database) are quotations'."""
 
-from quotations.tests.conftest import browser, daphne_server  # noqa: F401 (fixtures)
+from quotations.tests.conftest import browser, web_server  # noqa: F401 (fixtures)

@@ -46,8 +46,8 @@ def _status(page) -> str:
     return page.locator("[data-testid=booking-status]").first.get_attribute("data-status")
 
 
-def test_a_booking_from_approval_to_refund(daphne_server, browser, tmp_path):
-    base = daphne_server.url
+def test_a_booking_from_approval_to_refund(web_server, browser, tmp_path):
+    base = web_server.url
     staff = StaffFactory(email="e2e-bookings@spirittours.example", language="en", full_name="Lucía Reservas")
     contact = ClientContactFactory(email="leader@parroquia.example", language="en", full_name="Padre Ignacio")
     quotation = quotation_sent(

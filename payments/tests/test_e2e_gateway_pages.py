@@ -23,7 +23,7 @@ from payments.services import payment_report_apply
 from payments.travellers import payment_return_token, traveller_link_token
 from quotations.factories import ClientFactory, quotation_sent
 from quotations.services import quotation_approve
-from quotations.tests.browser import DaphneServer, csp_violations, login, shot
+from quotations.tests.browser import WebServer, csp_violations, login, shot
 from quotations.tests.test_e2e_pages import LOCALES, SIZES, Page, pages_walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -143,7 +143,7 @@ def world(transactional_db, settings):
         group_name="Colegio Bogotá",
     )
     Booking.objects.filter(pk=bogota.pk).update(currency="USD")
-    server = DaphneServer(env=KEYS)
+    server = WebServer(env=KEYS)
     yield SimpleNamespace(
         base=server.url,
         booking=booking,

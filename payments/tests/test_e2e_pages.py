@@ -48,7 +48,7 @@ PAGES = [
 
 
 @pytest.fixture
-def world(daphne_server):
+def world(web_server):
     """A booking with its deposit paid by transfer, two travellers in one double room, one share announced."""
     staff = StaffFactory(full_name="Lucía Reservas")
     contact = ClientContactFactory(full_name="Padre Ignacio Zeta")
@@ -86,7 +86,7 @@ def world(daphne_server):
     guide = Guide.objects.create(full_name="Javier Ortega", email="javier@guias.example")
     guide_assign(booking=booking, guide=guide, by=staff)
     return SimpleNamespace(
-        base=daphne_server.url,
+        base=web_server.url,
         booking=booking,
         traveller=ana,
         token=traveller_link_token(traveller=ana),

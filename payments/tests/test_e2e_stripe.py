@@ -27,7 +27,7 @@ from payments.services import share_outstanding
 from payments.tests.stripe_standin import StripeStandIn
 from payments.travellers import traveller_link_token
 from quotations.factories import ClientFactory, quotation_sent
-from quotations.tests.browser import DaphneServer, csp_violations, login, open_page, shot
+from quotations.tests.browser import WebServer, csp_violations, login, open_page, shot
 from spirittours.testing import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -38,7 +38,7 @@ API_KEY = "sk_test_51SpiritToursE2EKey0123456789abcdefghijklmnop"
 
 @pytest.fixture
 def stripe_site(transactional_db, settings):
-    """daphne with Stripe set up against the stand-in; Celery runs each task in the web process."""
+    """The web server with Stripe set up against the stand-in; Celery runs each task in the web process."""
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     settings.STRIPE_SECRET_KEY = API_KEY
@@ -48,7 +48,7 @@ def stripe_site(transactional_db, settings):
     endpoint = WebhookEndpoint.objects.get()
     webhook = settings.SITE_URL + reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": endpoint.djstripe_uuid})
     standin = StripeStandIn(webhook_url=webhook, secret=SECRET)
-    server = DaphneServer(
+    server = WebServer(
         port=port,
         env={
             "SITE_URL": settings.SITE_URL,

@@ -120,15 +120,15 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def daphne_server(transactional_db, settings):
-    """daphne serving HTTP and WebSocket against the test database (PostgreSQL)."""
+def web_server(transactional_db, settings):
+    """The production web server (the Procfile's) serving HTTP and WebSocket against the test database (PostgreSQL)."""
     from django.conf import global_settings
 
-    from quotations.tests.browser import DaphneServer
+    from quotations.tests.browser import WebServer
 
     # The server checks passwords with the real hashers, not the tests' fast one.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
-    server = DaphneServer()
+    server = WebServer()
     yield server
     server.stop()

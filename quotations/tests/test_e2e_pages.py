@@ -1,13 +1,13 @@
 """Every page, as the user who reaches it, at desktop and phone width, in Spanish and English.
 
-Served by daphne (so the live rooms connect), each page must answer as expected, carry
+Served by the production web server (so the live rooms connect), each page must answer as expected, carry
 the page's language, trip no Content-Security-Policy directive and, for the hotel portal,
 the client pages and the login, fit the window: no sideways scrolling on a phone. Each
 page is photographed into test-artifacts/e2e/; `make screenshots` also keeps the visible
 part in docs/screenshots/<page>-<language>-<size>.png.
 
 A new page joins by one entry in PAGES (and, if it needs data or a user of its own, a
-line in the `world` fixture); nothing else here changes. daphne runs with DEBUG on, so
+line in the `world` fixture); nothing else here changes. The server runs with DEBUG on, so
 the error pages (Django's technical pages there) are walked by the account pages' test.
 """
 
@@ -149,7 +149,7 @@ def _bid_round(quotation, hotels, staff, rates, *, today):
 
 
 @pytest.fixture
-def world(daphne_server, bidding_round):
+def world(web_server, bidding_round):
     """The bidding round (five hotels bid, still open); a second quotation of the same
     client bid by two of its hotels, priced and sent; a third in Granada, priced and not
     sent yet; a few messages in the rooms."""
@@ -192,7 +192,7 @@ def world(daphne_server, bidding_round):
     message_post(quotation=sent, author=r.contact, body="¿Podemos añadir una misa el segundo día?", audience="staff")
     assert (sent.status, Quotation.objects.get(pk=quoted.pk).status) == (QuotationStatus.SENT, QuotationStatus.QUOTED)
     return SimpleNamespace(
-        base=daphne_server.url,
+        base=web_server.url,
         bidding=r.quotation,
         sent=sent,
         quoted=quoted,

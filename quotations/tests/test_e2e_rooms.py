@@ -1,4 +1,4 @@
-"""The live room in a real browser, against daphne: a hotel's bid appears on the
+"""The live room in a real browser, against the production web server: a hotel's bid appears on the
 staff page within 2 s without a reload, and never on the other hotel's page or
 in its WebSocket frames."""
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 @pytest.fixture
-def live_round(daphne_server):
+def live_round(web_server):
     """A quotation in bidding with two invited hotels, made before the browser starts."""
     staff = StaffFactory(email="live@spirittours.example", language="en")  # the pages open in it: 108.29
     quotation = quotation_make(owner=staff, nights=(("Sevilla", 2),))
@@ -38,7 +38,7 @@ def live_round(daphne_server):
         )
     }
     return SimpleNamespace(
-        base=daphne_server.url, staff=staff, quotation=quotation, users=users, hotels=hotels, invitations=invitations
+        base=web_server.url, staff=staff, quotation=quotation, users=users, hotels=hotels, invitations=invitations
     )
 
 

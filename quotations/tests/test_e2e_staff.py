@@ -1,4 +1,4 @@
-"""The staff quotation page in a real browser, against daphne: the client's request shows
+"""The staff quotation page in a real browser, against the production web server: the client's request shows
 live, the irreversible buttons confirm with the keyboard, and without JavaScript too."""
 
 import datetime
@@ -17,9 +17,9 @@ from quotations.tests.browser import PASSWORD, csp_violations, login, shot
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
-def test_the_clients_request_appears_live_on_the_staff_page(daphne_server, browser):
+def test_the_clients_request_appears_live_on_the_staff_page(web_server, browser):
     # given a sent quote, staff watching its page and the client on its own
-    base = daphne_server.url
+    base = web_server.url
     staff = StaffFactory(email="e2e-staff@spirittours.example", full_name="Lucía Comercial", language="es")
     contact = ClientContactFactory(email="e2e-client@client.example", full_name="Marta Cliente", language="en")
     quotation = quotation_sent(client=ClientFactory(contacts=[contact]), owner=staff)
@@ -49,9 +49,9 @@ def test_the_clients_request_appears_live_on_the_staff_page(daphne_server, brows
     assert csp_violations(browser) == []
 
 
-def test_close_bidding_confirms_with_the_keyboard(daphne_server, browser):
+def test_close_bidding_confirms_with_the_keyboard(web_server, browser):
     # given a quotation in bidding
-    base = daphne_server.url
+    base = web_server.url
     staff = StaffFactory(email="e2e-keys@spirittours.example")
     quotation = quotation_make(owner=staff, nights=(("Sevilla", 2),))
     quotation_invite_hotels(
@@ -80,9 +80,9 @@ def test_close_bidding_confirms_with_the_keyboard(daphne_server, browser):
     assert csp_violations(browser) == []
 
 
-def test_a_hotel_declines_without_javascript_through_the_confirmation_page(daphne_server, browser):
+def test_a_hotel_declines_without_javascript_through_the_confirmation_page(web_server, browser):
     # given a hotel invited to bid, in a browser with JavaScript off
-    base = daphne_server.url
+    base = web_server.url
     member = HotelUserFactory(email="e2e-nojs@hotel.example", language="en")
     hotel = HotelFactory(city="Sevilla", members=[member])
     staff = StaffFactory()
@@ -121,9 +121,9 @@ def test_a_hotel_declines_without_javascript_through_the_confirmation_page(daphn
     context.close()
 
 
-def test_a_hotels_question_and_a_bid_entered_by_staff_reach_the_timeline_live(daphne_server, browser):
+def test_a_hotels_question_and_a_bid_entered_by_staff_reach_the_timeline_live(web_server, browser):
     # given a quotation in bidding, staff watching its page
-    base = daphne_server.url
+    base = web_server.url
     staff = StaffFactory(email="e2e-timeline@spirittours.example", full_name="Lucía Comercial")
     member = HotelUserFactory(email="e2e-question@hotel.example", language="en")
     hotel = HotelFactory(name="Hotel Pregunta Sevilla", city="Sevilla", members=[member])
