@@ -33,7 +33,7 @@ migrate: deps
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web (daphne), Celery worker and Celery beat together; Ctrl-C stops all three.
+# Web (uvicorn), Celery worker and Celery beat together; Ctrl-C stops all three.
 run: seed
 	@echo ""
 	@echo "  Spirit Tours is starting:"
