@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus, Installment, InstallmentKind
@@ -209,7 +209,13 @@ def _stays(booking: Booking) -> tuple[PresentedBookedStay, ...]:
 
 def present_travellers(*, booking: Booking) -> tuple[PresentedTraveller, ...]:
     """The booking's active travellers (for its client and staff only: callers check visibility)."""
-    rows = booking.travellers.filter(cancelled_at__isnull=True).select_related("room").order_by("created_at", "pk")
+    # Through the relation the payments app declares; bookings imports nothing of it.
+    rows = (
+        booking.travellers.filter(cancelled_at__isnull=True)
+        .select_related("room")
+        .annotate(payments_made=Count("payments"))
+        .order_by("created_at", "pk")
+    )
     return tuple(
         PresentedTraveller(
             id=t.pk,
@@ -228,8 +234,7 @@ def present_travellers(*, booking: Booking) -> tuple[PresentedTraveller, ...]:
             emergency_contact=t.emergency_contact,
             room_id=t.room_id,
             room_number=t.room.number if t.room else None,
-            # Through the relation the payments app declares; bookings imports nothing of it.
-            removable=not t.payments.exists(),
+            removable=not t.payments_made,
         )
         for t in rows
     )

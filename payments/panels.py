@@ -10,10 +10,14 @@ from bookings.shares import installment_shares
 from payments.forms import RefundForm, TransferForm
 from payments.models import PaymentStatus
 from payments.selectors import payment_list_for_booking, refund_list_for_booking, refund_list_moving
-from payments.services import OPEN_FOR_PAYMENT, gateway_for_booking, refund_gateway_refusal, share_outstanding
+from payments.services import (
+    ANNOUNCED,
+    OPEN_FOR_PAYMENT,
+    gateway_for_booking,
+    refund_gateway_refusal,
+    shares_outstanding,
+)
 from payments.travellers import traveller_link_token
-
-ANNOUNCED = (PaymentStatus.CONFIRMED, PaymentStatus.PENDING)
 
 
 def _gateway_refunds(payments: list, now) -> list[dict]:
@@ -70,12 +74,13 @@ def _client_payments(request, booking) -> dict:
     shares = []
     if upcoming is not None:
         amounts = installment_shares(booking=booking, installment=upcoming)
+        outstanding = shares_outstanding(installment=upcoming)
         for traveller in booking.travellers.filter(cancelled_at__isnull=True).order_by("created_at", "pk"):
             shares.append(
                 {
                     "traveller": traveller,
                     "share": amounts.get(traveller.pk, Decimal(0)),
-                    "left": share_outstanding(installment=upcoming, traveller=traveller),
+                    "left": outstanding.get(traveller.pk, Decimal(0)),
                     "link": reverse("pay:traveller", kwargs={"token": traveller_link_token(traveller=traveller)}),
                 }
             )

@@ -10,6 +10,7 @@ from payments.services.gateways import (
     refund_status_apply,
 )
 from payments.services.ledger import (
+    ANNOUNCED,
     OPEN_FOR_PAYMENT,
     RefundMethod,
     ledger_totals,
@@ -22,11 +23,13 @@ from payments.services.ledger import (
     refund_gateway_refusal,
     refund_issue,
     share_outstanding,
+    shares_outstanding,
     transfer_key,
     traveller_link_send,
 )
 
 __all__ = [
+    "ANNOUNCED",
     "OPEN_FOR_PAYMENT",
     "CheckoutStarted",
     "RefundMethod",
@@ -46,6 +49,7 @@ __all__ = [
     "refund_report_apply",
     "refund_status_apply",
     "share_outstanding",
+    "shares_outstanding",
     "transfer_key",
     "traveller_link_send",
 ]

@@ -34,6 +34,8 @@ from quotations.services.references import reference_next
 from quotations.services.room import room_event_record
 
 OPEN_FOR_PAYMENT = (BookingStatus.OPTION, BookingStatus.CONFIRMED, BookingStatus.TRAVELLING)
+# The payments that count against what is owed: received, or announced and on their way.
+ANNOUNCED = (PaymentStatus.CONFIRMED, PaymentStatus.PENDING)
 
 
 def _staff_require(user: User) -> None:
@@ -178,16 +180,29 @@ def _open_check(booking: Booking) -> None:
 
 def _announced(*, installment: Installment, traveller_id: int | None = None) -> Decimal:
     """Confirmed and pending payments of an installment (of one traveller's share, when given)."""
-    rows = Payment.objects.filter(installment=installment, status__in=(PaymentStatus.CONFIRMED, PaymentStatus.PENDING))
+    rows = Payment.objects.filter(installment=installment, status__in=ANNOUNCED)
     if traveller_id is not None:
         rows = rows.filter(traveller_id=traveller_id)
     return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
+def shares_outstanding(*, installment: Installment) -> dict[int, Decimal]:
+    """What is left of each traveller's share of an installment (by traveller id), once confirmed and
+    announced payments are counted: every share in the same few queries, however many travellers."""
+    shares = installment_shares(booking=installment.booking, installment=installment)
+    paid = (
+        Payment.objects.filter(installment=installment, status__in=ANNOUNCED, traveller_id__in=list(shares))
+        .order_by()
+        .values("traveller_id")
+        .annotate(total=Sum("amount"))
+    )
+    announced = {row["traveller_id"]: row["total"] for row in paid}
+    return {pk: max(share - announced.get(pk, Decimal(0)), Decimal(0)) for pk, share in shares.items()}
+
+
 def share_outstanding(*, installment: Installment, traveller: Traveller) -> Decimal:
     """What is left of a traveller's share of an installment, once confirmed and announced payments are counted."""
-    share = installment_shares(booking=installment.booking, installment=installment).get(traveller.pk, Decimal(0))
-    return max(share - _announced(installment=installment, traveller_id=traveller.pk), Decimal(0))
+    return shares_outstanding(installment=installment).get(traveller.pk, Decimal(0))
 
 
 def payment_announce(
