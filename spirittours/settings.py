@@ -140,7 +140,8 @@ else:
     if DATABASE_POOL_SIZE:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # CONN_HEALTH_CHECKS: the pool checks each loan
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1,
+            # Opened whole: a pool that grows under load makes requests wait while it connects.
+            "min_size": DATABASE_POOL_SIZE,
             "max_size": DATABASE_POOL_SIZE,
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30),
             "max_idle": 60,
