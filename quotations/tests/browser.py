@@ -154,6 +154,3 @@ class WebServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-
-
-DaphneServer = WebServer  # the name test_consumers_faults still imports

@@ -1,6 +1,6 @@
-"""The live room when Redis dies under a running daphne and comes back.
+"""The live room when Redis dies under a running web server and comes back.
 
-A Redis of the test's own (the shared one serves everybody else), a real daphne
+A Redis of the test's own (the shared one serves everybody else), a real web server (the Procfile's)
 on the pub/sub layer, three sockets (staff, a hotel, the client) on the
 `websockets` client with session cookies. Events recorded while Redis is down
 are rows whose publish failed; once Redis is back every socket must have every
@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 
 from quotations.models import RoomEvent
 from quotations.services import message_post, quotation_price, quotation_send
-from quotations.tests.browser import DaphneServer, csp_violations, open_page
+from quotations.tests.browser import WebServer, csp_violations, open_page
 from spirittours.tests.redis_process import RedisProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -55,7 +55,7 @@ def _pubsub_layer(url: str) -> dict:
 
 
 class ServerLog:
-    """daphne's stderr, drained by a thread so the pipe never fills and blocks the server."""
+    """The server's stderr, drained by a thread so the pipe never fills and blocks the server."""
 
     def __init__(self, process):
         self.lines: list[str] = []
@@ -73,7 +73,7 @@ class ServerLog:
 @pytest.fixture
 def server(redis_process, settings):
     settings.CHANNEL_LAYERS = _pubsub_layer(redis_process.url)  # this process publishes there too
-    daphne = DaphneServer(
+    web = WebServer(
         env={
             "REDIS_URL": redis_process.url,
             "CHANNEL_LAYER": "pubsub",
@@ -82,9 +82,9 @@ def server(redis_process, settings):
             "LOG_LEVEL": "WARNING",
         }
     )
-    log = ServerLog(daphne.process)
-    yield daphne, log
-    daphne.stop()
+    log = ServerLog(web.process)
+    yield web, log
+    web.stop()
     log.thread.join(timeout=10)
 
 
@@ -140,9 +140,9 @@ def test_events_recorded_while_redis_is_down_reach_every_socket_once_in_order(
     r.close()
     quotation_price(quotation=r.quotation, by=r.staff)
     quotation_send(quotation=r.quotation, valid_until=timezone.localdate() + datetime.timedelta(days=5), by=r.staff)
-    daphne, log = server
+    web, log = server
     staff, aurora, client = (
-        Member(sockets, daphne.url, r.quotation.pk, user) for user in (r.staff, r.users["aurora"], r.contact)
+        Member(sockets, web.url, r.quotation.pk, user) for user in (r.staff, r.users["aurora"], r.contact)
     )
     for member in (staff, aurora, client):
         member.until(lambda frame: frame["type"] == "snapshot")
@@ -203,7 +203,7 @@ def test_the_browser_resumes_from_its_own_position_when_a_frame_goes_missing(
 ):
     # given: the staff page's room socket, through a route that loses the frame of "Dos"
     r = bidding_round
-    daphne, log = server
+    web, log = server
     opened, lost = [], []
 
     def route(page_socket):
@@ -220,10 +220,10 @@ def test_the_browser_resumes_from_its_own_position_when_a_frame_goes_missing(
         server_socket.on_message(from_server)
 
     page = open_page(browser)
-    page.context.add_cookies([live_server_cookie(daphne.url, r.staff)])
+    page.context.add_cookies([live_server_cookie(web.url, r.staff)])
     page.set_default_timeout(CEILING * 1000)
     page.route_web_socket("**/ws/quotations/**", route)
-    page.goto(f"{daphne.url}/staff/quotations/{r.quotation.pk}/")
+    page.goto(f"{web.url}/staff/quotations/{r.quotation.pk}/")
     page.wait_for_selector("[data-room=indicator][data-state=live]")
     messages = page.locator("[data-room=messages] [data-message-id] .room-message-body")
 
@@ -252,8 +252,8 @@ def test_the_browser_resumes_from_its_own_position_when_a_frame_goes_missing(
     expect(messages).to_have_text(["Uno", "Dos", "Tres"], timeout=CEILING * 1000)
     assert [frame["seq"] for frame in lost] == [uno + 1]
     assert opened == [
-        f"{daphne.url.replace('http://', 'ws://')}/ws/quotations/{r.quotation.pk}/",
-        f"{daphne.url.replace('http://', 'ws://')}/ws/quotations/{r.quotation.pk}/?last_seq={uno}",
+        f"{web.url.replace('http://', 'ws://')}/ws/quotations/{r.quotation.pk}/",
+        f"{web.url.replace('http://', 'ws://')}/ws/quotations/{r.quotation.pk}/?last_seq={uno}",
     ]
     assert csp_violations(browser) == []
     assert "Exception inside application" not in log.text()
