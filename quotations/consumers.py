@@ -22,9 +22,21 @@ again first) when
     that arrives late, after a catch-up that included it, is skipped);
   - the layer says its Redis connection came back (`layer.reconnected`, see
     spirittours/channel_layers.py): whatever was published meanwhile was lost;
-  - the heartbeat finds the room's latest seq ahead of `served`, which heals a
-    quiet socket that missed the last events.
+  - the heartbeat finds the room's latest seq ahead of `served`, and `served`
+    does not move within IN_FLIGHT_SECONDS: that heals a quiet socket that missed
+    the last events. Events recorded but still on their way through the layer
+    are not lost, and a socket that is moving finds any hole on its next event;
+    catching up on them anyway cost a database read per beat per socket whenever
+    events were in flight, which under load fed on itself (docs/PERFORMANCE.md).
 Anything else about an event touches no database: see `dispatch`.
+
+Frames once per audience. A live event's frame depends on the event and the
+viewer's audience alone (quotations/privacy/room.py): every user of one hotel,
+every client contact, every staff user of one level, in one language, gets the
+same frame, and so does every hotel an event does not name. This process builds
+and JSON-encodes each event's frame once per audience (`FRAMES`) and every socket
+of that audience sends the same text with its own `after` appended; replays
+after a gap or reconnect are built per socket, with the same presenters.
 
 Close codes (daphne forwards only 1000 and 3000-4999 from the application):
   4400  bad frame: a binary frame, text that is not JSON, or JSON that is not an object;
@@ -35,11 +47,17 @@ Close codes (daphne forwards only 1000 and 3000-4999 from the application):
 A JSON object with an unknown or missing `type` is ignored, so a newer browser
 script talking to an older server during a deploy keeps its socket;
 `{"type": "ping"}` gets `{"type": "pong"}`.
+
+A browser gone. A frame sent after the browser has left has nowhere to go: daphne
+drops it, uvicorn raises (see `__call__`). The socket stops sending and the
+server's disconnect ends it. However the consumer ends, its heartbeat ends with it.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections import OrderedDict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -47,7 +65,8 @@ from django.conf import settings
 from django.utils import translation
 
 from quotations.events import RoomEventKind
-from quotations.privacy import ViewerKind, present_event, room_catch_up, room_may_join, viewer_for
+from quotations.privacy import Viewer, ViewerKind, room_catch_up, room_may_join, viewer_for
+from quotations.privacy.room import EventNames, RoomAudience, event_names, present_event_for_audience, room_audience
 from quotations.selectors import room_latest_seq
 from quotations.services import room_group
 
@@ -57,6 +76,59 @@ CLOSE_BAD_FRAME = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_LARGE = 4413
 MAX_FRAME_BYTES = 4096
+# How long the heartbeat waits for a socket behind the room to move before it takes the
+# events it has not had as lost rather than on their way.
+IN_FLIGHT_SECONDS = 2.0
+
+
+class _EventFrames:
+    """One room event's frames in this process, by audience: the JSON text of the frame
+    without its closing brace (`after` differs per socket and is appended by each), or
+    None for an audience that gets nothing."""
+
+    __slots__ = ("event", "names", "texts")
+
+    def __init__(self, event: dict):
+        self.event = event
+        self.names: EventNames = event_names(event)
+        self.texts: dict[RoomAudience, str | None] = {}
+
+    def text_for(self, audience: RoomAudience) -> str | None:
+        try:
+            return self.texts[audience]
+        except KeyError:
+            frame = present_event_for_audience(audience=audience, event=self.event)
+            text = self.texts[audience] = None if frame is None else json.dumps(frame)[:-1]
+            return text
+
+
+class FrameCache:
+    """The frames of this process's most recent room events, shared by its sockets.
+
+    Keyed by (quotation, seq), and an entry is used only for an event equal to the one it
+    was built from, so a reused number (a flushed database) can never serve a stale frame.
+    Bounded: the oldest events go first; a socket so far behind that its event has gone
+    builds the frame again (the same frame: it depends on the event and audience alone).
+    """
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.events: OrderedDict[tuple[int, int], _EventFrames] = OrderedDict()
+
+    def text_for(self, *, quotation_id: int, event: dict, viewer: Viewer, language: str) -> str | None:
+        key = (quotation_id, event["seq"])
+        entry = self.events.get(key)
+        if entry is None or entry.event != event:
+            entry = self.events[key] = _EventFrames(event)
+            if len(self.events) > self.size:
+                self.events.popitem(last=False)
+        return entry.text_for(room_audience(viewer=viewer, names=entry.names, language=language))
+
+    def clear(self) -> None:
+        self.events.clear()
+
+
+FRAMES = FrameCache()
 
 
 def _last_seq(query_string: bytes) -> int | None:
@@ -72,9 +144,11 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.joined = False
         self.closed = False
+        self.gone = False  # the server has said the browser is gone: nothing more can be sent
         self.served = 0
         self.told = 0
         self.heartbeat: asyncio.Task | None = None
+        self.moved = asyncio.Event()  # set whenever `served` moves on
         # Room events, resumes and heartbeats each send a run of frames and move the
         # positions; the heartbeat runs in its own task, so they take turns.
         self.serving = asyncio.Lock()
@@ -107,11 +181,40 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
             return None
         return self._catch_up(self.served)
 
+    async def __call__(self, scope, receive, send):
+        async def to_browser(message):
+            # Once the browser has gone the ASGI server refuses sends: uvicorn with
+            # ClientDisconnected (an OSError, as ASGI asks) or, once it has read the close
+            # itself, a RuntimeError; daphne drops them. Either way this socket is closed,
+            # and the server's disconnect, already on its way, ends the consumer.
+            if self.gone:
+                return
+            try:
+                await send(message)
+            except (OSError, RuntimeError):
+                if message["type"] == "websocket.accept":
+                    raise
+                self.gone = self.closed = True
+
+        try:
+            await super().__call__(scope, receive, to_browser)
+        finally:
+            # A disconnect has done this already; an error, or the server cancelling the
+            # consumer, has not, and a beat outliving its socket would read the database forever.
+            self.closed = True
+            if self.heartbeat is not None:
+                self.heartbeat.cancel()
+            if self.joined:
+                self.joined = False
+                with contextlib.suppress(Exception):
+                    await self.channel_layer.group_discard(self.group, self.channel_name)
+
     async def disconnect(self, code):
         self.closed = True
         if self.heartbeat is not None:
             self.heartbeat.cancel()
         if self.joined:
+            self.joined = False
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _close(self, code: int) -> None:
@@ -159,6 +262,7 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
             await self._close(CLOSE_FORBIDDEN)
             return
         frames, self.served = resumed
+        self.moved.set()
         await self._send_frames(frames)
 
     async def dispatch(self, message):
@@ -186,11 +290,14 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
             ):
                 await self._close(CLOSE_FORBIDDEN)
                 return
-            with translation.override(self.language):
-                frame = present_event(viewer=self.viewer, event=event)
+            text = FRAMES.text_for(
+                quotation_id=self.quotation_id, event=event, viewer=self.viewer, language=self.language
+            )
             self.served = event["seq"]
-            if frame is not None:
-                await self._send_frames([frame])
+            self.moved.set()
+            if text is not None:
+                await self.send(text_data=f'{text}, "after": {self.told}}}')
+                self.told = event["seq"]
 
     async def layer_reconnected(self, message):
         async with self.serving:
@@ -199,10 +306,15 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_heartbeat(self) -> None:
         latest = await database_sync_to_async(room_latest_seq)(quotation_id=self.quotation_id)
+        before = self.served
+        if latest > before:
+            self.moved.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.moved.wait(), IN_FLIGHT_SECONDS)
         async with self.serving:
             if self.closed:
                 return
-            if latest > self.served:
+            if latest > self.served == before:
                 await self._resume()
                 if self.closed:
                     return

@@ -1,13 +1,25 @@
 """What each viewer may see of a quotation's live room: who may join, each
 event's frame for that viewer, the snapshot, and the replay after a reconnect.
 
-Frames are built from scratch for each viewer. The incoming event dict is
-shared (channels-redis hands the same dict to every consumer in a process), so
-nothing here mutates it; events a viewer may not see give None and are not sent.
+Frames are built from scratch; nothing here mutates the incoming event dict
+(the in-memory layer and older channels-redis versions hand one dict to every
+consumer of a process). Events a viewer may not see give None and are not sent.
+
+Audience. A frame is built for a `RoomAudience`, never for the person: the
+viewer's kind, staff level, language, and of its hotels and clients only those
+the event names (the `hotel`/`hotels`, `client`/`clients` fields of its data).
+Presenters are handed a Viewer rebuilt from the audience (no user id, no other
+hotel), so a frame is a function of the event and the audience alone: viewers
+with the same audience for an event get the same frame, byte for byte, and a
+live room may build and encode it once for all of them (quotations/consumers.py).
+A hotel the event names has an audience of its own, which no other hotel shares.
 """
 
 import copy
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from django.utils import translation
 
 from quotations.events import RoomEventKind
 from quotations.models import (
@@ -47,8 +59,11 @@ HOTEL_OWN_EVENTS = frozenset(
 
 # How each kind of event is shown to each kind of viewer: kind -> viewer kind -> presenter.
 # A presenter builds a NEW payload dict from the event's data, or returns None (nothing sent).
-# A kind or viewer without a presenter sees nothing. Another app registers its own kinds
-# (payments: "payment.received") from its own privacy code with `room_event_presenter`.
+# It sees the audience's Viewer (see the module docstring): no user id, and of the viewer's
+# hotels and clients only those the event names, so it asks "is the hotel this event names
+# one of the viewer's?", which is all it may ask. A kind or viewer without a presenter sees
+# nothing. Another app registers its own kinds (payments: "payment.received") from its own
+# privacy code with `room_event_presenter`.
 EventPresenter = Callable[[Viewer, dict], dict | None]
 _PRESENTERS: dict[str, dict[ViewerKind, EventPresenter]] = {}
 
@@ -149,14 +164,86 @@ def _status_for_client(viewer: Viewer, data: dict) -> dict | None:
     return {"status": data["to"], "status_label": str(QuotationStatus(data["to"]).label)}
 
 
-def present_event(*, viewer: Viewer, event: dict) -> dict | None:
-    """The frame `viewer` gets for a room event, as a new dict; None if it gets nothing."""
+# The data fields through which an event names hotels and clients (an id or a list of ids).
+NAMED_HOTEL_FIELDS = ("hotel", "hotels")
+NAMED_CLIENT_FIELDS = ("client", "clients")
+
+
+class EventNames(NamedTuple):
+    """The hotels and clients a room event names."""
+
+    hotels: frozenset[int]
+    clients: frozenset[int]
+
+
+def _named(data: dict, fields: tuple[str, ...]) -> frozenset[int]:
+    ids: set[int] = set()
+    for field in fields:
+        value = data.get(field)
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list | tuple):
+            ids.update(v for v in value if isinstance(v, int))
+    return frozenset(ids)
+
+
+def event_names(event: dict) -> EventNames:
+    data = event["data"]
+    return EventNames(hotels=_named(data, NAMED_HOTEL_FIELDS), clients=_named(data, NAMED_CLIENT_FIELDS))
+
+
+class RoomAudience(NamedTuple):
+    """Everything a room event's frame depends on besides the event (see the module docstring)."""
+
+    kind: ViewerKind
+    staff_level: int
+    is_superuser: bool
+    hotel_ids: frozenset[int]
+    client_ids: frozenset[int]
+    language: str
+
+    def viewer(self) -> Viewer:
+        return Viewer(
+            kind=self.kind,
+            staff_level=self.staff_level,
+            is_superuser=self.is_superuser,
+            hotel_ids=self.hotel_ids,
+            client_ids=self.client_ids,
+        )
+
+
+def room_audience(*, viewer: Viewer, names: EventNames, language: str) -> RoomAudience:
+    """The audience `viewer` belongs to for an event naming `names`, reading it in `language`."""
+    return RoomAudience(
+        viewer.kind,
+        viewer.staff_level,
+        viewer.is_superuser,
+        viewer.hotel_ids & names.hotels,
+        viewer.client_ids & names.clients,
+        language,
+    )
+
+
+def _present(audience: RoomAudience, event: dict) -> dict | None:
     kind = event["kind"]
-    presenter = _PRESENTERS.get(kind, {}).get(viewer.kind)
-    payload = presenter(viewer, event["data"]) if presenter is not None else None
+    presenter = _PRESENTERS.get(kind, {}).get(audience.kind)
+    payload = presenter(audience.viewer(), event["data"]) if presenter is not None else None
     if payload is None:
         return None
     return {"type": "event", "seq": event["seq"], "kind": kind, "at": event["at"], "data": payload}
+
+
+def present_event_for_audience(*, audience: RoomAudience, event: dict) -> dict | None:
+    """The frame every viewer of `audience` gets for a room event, as a new dict; None if none."""
+    with translation.override(audience.language):
+        return _present(audience, event)
+
+
+def present_event(*, viewer: Viewer, event: dict) -> dict | None:
+    """The frame `viewer` gets for a room event in the active language, as a new dict; None if
+    it gets nothing. The same frame as its audience's (`present_event_for_audience`)."""
+    audience = room_audience(viewer=viewer, names=event_names(event), language=translation.get_language())
+    return _present(audience, event)
 
 
 def present_messages(*, viewer: Viewer, quotation_id: int) -> list[dict]:

@@ -17,11 +17,13 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
+from uvicorn.protocols.utils import ClientDisconnected
 
 from accounts.factories import ClientContactFactory, HotelUserFactory, StaffFactory
 from quotations import consumers
 from quotations.factories import ClientFactory, HotelFactory, bid_lines_full, quotation_make
 from quotations.models import HotelBid, InvitationStatus, RoomEvent
+from quotations.privacy import ViewerKind
 from quotations.services import (
     bid_revise,
     invitation_withdraw,
@@ -606,6 +608,83 @@ def test_a_hotel_withdrawn_during_the_gap_is_closed_not_caught_up(room, lossy_la
     run(scenario)
 
 
+def test_sockets_of_one_audience_share_one_encoded_frame_each_with_its_own_position(room, monkeypatch):
+    # given: staff, two users of Aurora and Boreal's user in one process, counting the frames built
+    r = room
+    second = HotelUserFactory(full_name="Recepción Aurora")
+    r.hotels["aurora"].members.add(second)
+    built = []
+    present = consumers.present_event_for_audience
+
+    def counted(*, audience, event):
+        built.append((event["data"]["body"], audience.kind, sorted(audience.hotel_ids)))
+        return present(audience=audience, event=event)
+
+    monkeypatch.setattr(consumers, "present_event_for_audience", counted)
+    consumers.FRAMES.clear()
+    staff, aurora, boreal = _sockets(r, "staff", "aurora", "boreal")
+    aurora_again = Socket(r.quotation.pk, second)
+
+    async def texts(socket, count):
+        return [(await socket.receive_output())["text"] for _ in range(count)]
+
+    async def scenario():
+        await _join_all([staff, aurora, aurora_again, boreal])
+        start = staff.last_seq
+        # when: a message to Aurora alone, then one to every hotel
+        private = await _post(r, "Solo Aurora", audience="hotel", hotel=r.hotels["aurora"])
+        everyone = await _post(r, "Todos")
+        staff_texts, aurora_texts = await texts(staff, 2), await texts(aurora, 2)
+        aurora_again_texts, boreal_texts = await texts(aurora_again, 2), await texts(boreal, 1)
+        assert await boreal.nothing()
+
+        # then: each socket's frame is the presented frame with its own position last
+        def frame(message, seq, after, **extra):
+            data = {
+                "id": message.pk,
+                "author_kind": "staff",
+                "author_name": r.staff.full_name,
+                "audience": message.audience,
+                **extra,
+                "body": message.body,
+                "sent_at": message.created_at.isoformat(),
+            }
+            at = RoomEvent.objects.get(quotation=r.quotation, seq=seq).created_at.isoformat()
+            return json.dumps(
+                {"type": "event", "seq": seq, "kind": "message.posted", "at": at, "data": data, "after": after}
+            )
+
+        expected = await db(
+            lambda: {
+                "aurora": [frame(private, start + 1, start), frame(everyone, start + 2, start + 1)],
+                "boreal": [frame(everyone, start + 2, start)],
+                "staff": [
+                    frame(private, start + 1, start, hotel_name="Hotel Aurora Triana"),
+                    frame(everyone, start + 2, start + 1, hotel_name=None),
+                ],
+            }
+        )
+        assert aurora_texts == aurora_again_texts == expected["aurora"]
+        assert boreal_texts == expected["boreal"]
+        # staff's frames carry the hotel's name, in the field order the presenter builds
+        assert [json.loads(t) for t in staff_texts] == [json.loads(t) for t in expected["staff"]]
+
+        # and each event was presented once per audience: Aurora's two users and, for the
+        # message to every hotel, all three hotel sockets shared one
+        aurora_id = r.hotels["aurora"].pk
+        assert sorted(built) == [
+            ("Solo Aurora", ViewerKind.HOTEL, []),
+            ("Solo Aurora", ViewerKind.HOTEL, [aurora_id]),
+            ("Solo Aurora", ViewerKind.STAFF, []),
+            ("Todos", ViewerKind.HOTEL, []),
+            ("Todos", ViewerKind.STAFF, []),
+        ]
+        for socket in (staff, aurora, aurora_again, boreal):
+            await socket.close()
+
+    run(scenario)
+
+
 async def _until_heartbeat(socket: "Socket", seq: int) -> list[dict]:
     """Frames up to and including the first heartbeat at `seq` or later."""
     frames = []
@@ -642,5 +721,118 @@ def test_the_heartbeat_catches_up_a_quiet_socket(room, lossy_layer, settings, ca
         assert catch_ups.count("catch_up") == 3 + 3  # one on joining and one on catching up, per socket
         for socket in (staff, aurora, boreal):
             await socket.close()
+
+    run(scenario)
+
+
+def test_the_heartbeat_leaves_events_in_flight_to_the_layer(room, lossy_layer, settings, catch_ups, monkeypatch):
+    settings.ROOM_HEARTBEAT_SECONDS = 0.2
+    monkeypatch.setattr(consumers, "IN_FLIGHT_SECONDS", CEILING)
+    r = room
+    staff, boreal = _sockets(r, "staff", "boreal")
+
+    async def scenario():
+        await _join_all([staff, boreal])
+        start = staff.last_seq
+        # given: an event recorded but held up on its way through the layer
+        lossy_layer.losing = True
+        await _post(r, "En camino")
+        lossy_layer.losing = False
+        del catch_ups[:]
+        # when: each socket's heartbeat has read the room ahead of it, and then the event arrives
+        async with asyncio.timeout(CEILING):
+            while catch_ups.count("latest") < 2:
+                await asyncio.sleep(0.05)
+        (held,) = lossy_layer.lost
+        await lossy_layer.deliver(room_group(r.quotation.pk), held)
+
+        # then: each socket gets it live, once, and its heartbeat read nothing more from the database
+        for socket in (staff, boreal):
+            frames = await _until_heartbeat(socket, start + 1)
+            assert _event_bodies(frames) == [(start + 1, start, "En camino")]
+            assert frames[-1] == {"type": "heartbeat", "seq": start + 1, "after": start + 1}
+        assert "catch_up" not in catch_ups
+        for socket in (staff, boreal):
+            await socket.close()
+
+    run(scenario)
+
+
+class BrowserGone:
+    """The server's end of one socket, which refuses sends once the browser has gone, as uvicorn does."""
+
+    def __init__(self, refusal: Exception):
+        self.refusal = refusal
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.sent: list[dict] = []
+        self.refused = 0
+        self.gone = False
+
+    async def receive(self) -> dict:
+        return await self.inbox.get()
+
+    async def send(self, message: dict) -> None:
+        if self.gone:
+            self.refused += 1
+            raise self.refusal
+        self.sent.append(message)
+
+
+async def _until(condition) -> None:
+    async with asyncio.timeout(CEILING):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def _beats() -> list[asyncio.Task]:
+    return [task for task in asyncio.all_tasks() if task.get_coro().__qualname__ == "QuotationRoomConsumer._beat"]
+
+
+@pytest.mark.parametrize(
+    ("refusal", "ends_with"),
+    [
+        pytest.param(ClientDisconnected(), None, id="uvicorn: the browser closed"),
+        pytest.param(
+            RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close'."),
+            None,
+            id="uvicorn: it read the close first",
+        ),
+        pytest.param(ValueError("anything else"), ValueError, id="an error of the consumer"),
+    ],
+)
+def test_a_socket_whose_browser_has_gone_ends_and_its_heartbeat_with_it(room, settings, refusal, ends_with):
+    settings.ROOM_HEARTBEAT_SECONDS = 0.2
+    r = room
+    path = f"/ws/quotations/{r.quotation.pk}/"
+    scope = {
+        "type": "websocket",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [ORIGIN, _cookie_for(r.staff)],
+        "subprotocols": [],
+    }
+
+    async def scenario():
+        # given: staff's socket, joined, beating
+        server = BrowserGone(refusal)
+        consumer = asyncio.create_task(application(scope, server.receive, server.send))
+        await server.inbox.put({"type": "websocket.connect"})
+        await _until(lambda: len(server.sent) == 2 and _beats())
+        assert [m["type"] for m in server.sent] == ["websocket.accept", "websocket.send"]
+
+        # when: the browser goes, an event is sent its way, and the server's disconnect follows
+        server.gone = True
+        await _post(r, "Nadie lo leerá")
+        await _until(lambda: server.refused)
+        await server.inbox.put({"type": "websocket.disconnect", "code": 1006})
+
+        # then: the consumer ends (quietly, unless the error was its own) and no heartbeat outlives it
+        if ends_with is None:
+            await asyncio.wait_for(consumer, CEILING)
+        else:
+            with pytest.raises(ends_with):
+                await asyncio.wait_for(consumer, CEILING)
+        await _until(lambda: not _beats())
 
     run(scenario)
