@@ -7,13 +7,21 @@ the email to the provider, then records the outcome. No two workers send one
 row at the same time; a worker that dies between the handoff and the outcome
 leaves the row `sending`, and the sweeper sends it again later with the same
 Message-ID. docs/EMAIL.md states the guarantee.
+
+Emails travel in batches: the ids queued in one transaction are published after
+commit as tasks of up to BATCH_SIZE ids (notifications.enqueue), and a worker
+sends a batch one email after the other over its kept connection
+(`email_deliver_batch`, notifications.transport), each email claimed and recorded
+on its own exactly as `email_deliver` does for one.
 """
 
+import collections
 import datetime
 import json
 import logging
 import smtplib
 import socket
+import time
 from dataclasses import dataclass
 
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
@@ -21,16 +29,26 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from notifications.attachments import attachments_build
+from notifications.enqueue import email_enqueue_after_commit, email_enqueue_many, retry_countdown
 from notifications.errors import PermanentSendError, TransientSendError
 from notifications.models import EmailMessage, EmailStatus, EmailSuppression, EmailTemplate, EmailTrackingEvent
+from notifications.transport import transport_send
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+# A batch stops taking new emails after this long and hands the rest on as a new
+# task, so a task under way never outlives the broker's visibility timeout (120 s)
+# and is never handed to a second worker while it runs.
+BATCH_SECONDS = 30.0
+# A batch reads which of its addresses are suppressed, and reads it again when that is
+# older than this: an address suppressed meanwhile (a bounce) gets no email after that.
+SUPPRESSIONS_FRESH_SECONDS = 1.0
 INTERRUPTED = "Interrupted: no outcome was recorded; the provider may have received the email"
 LANGUAGES = {"es", "en"}
 
@@ -92,18 +110,8 @@ def email_queue(
     except IntegrityError:  # queued concurrently under the same key
         return EmailMessage.objects.get(dedupe_key=dedupe_key)
     if not suppressed:
-        transaction.on_commit(lambda: email_enqueue(message_id=message.pk))
+        email_enqueue_after_commit(message_id=message.pk)
     return message
-
-
-def email_enqueue(*, message_id: int) -> None:
-    """Hand the row to Celery; if the broker is down the sweeper picks it up later."""
-    from notifications.tasks import email_send
-
-    try:
-        email_send.delay(message_id=message_id)
-    except Exception:
-        logger.warning("email %s not enqueued; the sweeper will retry", message_id, exc_info=True)
 
 
 def _is_transient(error: Exception) -> bool:
@@ -132,7 +140,7 @@ def _send(message: EmailMessage) -> str:
     mail.attach_alternative(message.body_html, "text/html")
     for filename, content, mimetype in attachments_build(specs=message.attachments, language=message.language):
         mail.attach(filename, content, mimetype)
-    mail.send(fail_silently=False)
+    transport_send(mail=mail)
     status = getattr(mail, "anymail_status", None)
     return (status.message_id if status is not None and status.message_id else None) or message.message_id_header
 
@@ -151,16 +159,125 @@ def email_deliver(*, message_id: int) -> str:
     the row still carries this attempt: if the sweeper handed it to another
     attempt meanwhile, that attempt records the result.
     """
+    claimed = _claim(message_id=message_id, row=_queued_row(message_id=message_id))
+    if isinstance(claimed, str):
+        return claimed
+    outcome, error_text = _attempt(claimed)
+    if outcome == "retry":
+        raise TransientSendError(error_text)
+    return outcome
+
+
+def email_deliver_batch(*, message_ids: list[int]) -> dict[str, int]:
+    """Send queued emails one after the other, each as `email_deliver` sends one.
+
+    Returns how many ended how. Each email is claimed (committed) just before its
+    handoff, so a worker dying mid-batch leaves at most the email in flight
+    `sending`; the ones after it are still `queued` for the batch's redelivery. An
+    email failing temporarily goes back to `queued` and into a new task, after its
+    backoff (counted from the failure), with the others of the batch that failed at the
+    same attempt; the emails sent are not retried. After BATCH_SECONDS the remaining ids go on as a new task.
+    """
+    started = time.monotonic()
+    ids = list(dict.fromkeys(message_ids))
+    rows = {row.pk: row for row in EmailMessage.objects.filter(pk__in=ids, status=EmailStatus.QUEUED)}
+    suppressed = _Suppressed(addresses={row.to_email for row in rows.values()})
+    outcomes: collections.Counter = collections.Counter()
+    retry: dict[int, list[int]] = collections.defaultdict(list)  # attempts made -> ids
+    failed_at: dict[int, float] = {}  # attempts made -> when the first of those ids failed
+    try:
+        for position, pk in enumerate(ids):
+            if position and time.monotonic() - started > BATCH_SECONDS:  # one email at least: progress
+                email_enqueue_many(message_ids=ids[position:])
+                outcomes["handed_on"] += len(ids) - position
+                break
+            if pk not in rows:  # not queued when the batch started: another task has it
+                outcomes["skipped"] += 1
+                continue
+            row = rows[pk]
+            if suppressed.includes(row.to_email):
+                claimed = _claim(message_id=pk, row=None)  # marks it suppressed, if still queued
+            else:
+                claimed = _claim(message_id=pk, row=row, suppression_checked=True)
+            if isinstance(claimed, str):
+                outcomes[claimed] += 1
+                continue
+            outcome, _error = _attempt(claimed)
+            outcomes[outcome] += 1
+            if outcome == "retry":
+                retry[claimed.attempts].append(pk)
+                failed_at.setdefault(claimed.attempts, time.monotonic())
+    finally:
+        for attempts, again in retry.items():
+            # The backoff counts from the failure, not from the end of the batch.
+            waited = time.monotonic() - failed_at[attempts]
+            email_enqueue_many(message_ids=again, countdown=max(0.0, retry_countdown(attempts=attempts) - waited))
+    return dict(outcomes)
+
+
+class _Suppressed:
+    """Which of a batch's addresses are suppressed, read at most SUPPRESSIONS_FRESH_SECONDS ago."""
+
+    def __init__(self, *, addresses: set[str]) -> None:
+        self.addresses = {address.lower() for address in addresses}
+        self._read()
+
+    def _read(self) -> None:
+        suppressions = EmailSuppression.objects.annotate(address=Lower("email"))
+        self.suppressed = set(suppressions.filter(address__in=self.addresses).values_list("address", flat=True))
+        self.read_at = time.monotonic()
+
+    def includes(self, address: str) -> bool:
+        if time.monotonic() - self.read_at > SUPPRESSIONS_FRESH_SECONDS:
+            self._read()
+        return address.lower() in self.suppressed
+
+
+def _queued_row(*, message_id: int) -> EmailMessage | None:
+    return EmailMessage.objects.filter(pk=message_id, status=EmailStatus.QUEUED).first()
+
+
+def _claim(*, message_id: int, row: EmailMessage | None, suppression_checked: bool = False) -> EmailMessage | str:
+    """Move the row from queued to sending with one more attempt, committed; or say why not.
+
+    `row` is the row as read while queued: one UPDATE claims it if it is still
+    queued with that attempt count and its address is not suppressed (checked in the
+    same UPDATE, unless `suppression_checked`: the caller found it unsuppressed at
+    most SUPPRESSIONS_FRESH_SECONDS ago). Otherwise (or without `row`) the row is
+    looked at again: it is marked `suppressed`, or claimed, or left to whoever has
+    it ("skipped").
+    """
+    now = timezone.now()
+    claim = {"status": EmailStatus.SENDING, "last_attempt_at": now, "updated_at": now}
+    if row is not None:
+        unchanged = EmailMessage.objects.filter(pk=row.pk, status=EmailStatus.QUEUED, attempts=row.attempts)
+        if not suppression_checked:
+            unchanged = unchanged.filter(~Exists(EmailSuppression.objects.filter(email__iexact=OuterRef("to_email"))))
+        if unchanged.update(**claim, attempts=row.attempts + 1):
+            row.status, row.attempts, row.last_attempt_at, row.updated_at = (
+                EmailStatus.SENDING,
+                row.attempts + 1,
+                now,
+                now,
+            )
+            return row
     queued = EmailMessage.objects.filter(pk=message_id, status=EmailStatus.QUEUED)
     to_email = queued.values_list("to_email", flat=True).first()
     if to_email is None:
         return "skipped"
-    now = timezone.now()
     if EmailSuppression.objects.filter(email__iexact=to_email).exists():
         return "suppressed" if queued.update(status=EmailStatus.SUPPRESSED, updated_at=now) else "skipped"
-    if not queued.update(status=EmailStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, updated_at=now):
+    if not queued.update(**claim, attempts=F("attempts") + 1):
         return "skipped"
-    message = EmailMessage.objects.get(pk=message_id)
+    return EmailMessage.objects.get(pk=message_id)
+
+
+def _attempt(message: EmailMessage) -> tuple[str, str]:
+    """Hand a claimed row to the provider and record the outcome: (outcome, error text).
+
+    The outcome is "sent", "retry" (back to `queued`, attempts left), "failed" or
+    "superseded" (the row moved on to another attempt meanwhile; nothing written).
+    """
     try:
         provider_id = _send(message)
     except Exception as error:
@@ -171,7 +288,7 @@ def email_deliver(*, message_id: int) -> str:
             outcome, fields = "failed", {"status": EmailStatus.FAILED, "failed_at": timezone.now()}
         fields["last_error"] = error_text
     else:
-        outcome = "sent"
+        outcome, error_text = "sent", ""
         fields = {
             "status": EmailStatus.SENT,
             "sent_at": timezone.now(),
@@ -183,10 +300,8 @@ def email_deliver(*, message_id: int) -> str:
         logger.warning(
             "email %s: attempt %s ended %s after the row was handed on", message.pk, message.attempts, outcome
         )
-        return "superseded"
-    if outcome == "retry":
-        raise TransientSendError(fields["last_error"])
-    return outcome
+        return "superseded", error_text
+    return outcome, error_text
 
 
 def email_stuck_recover(*, stuck_after: datetime.timedelta) -> list[int]:
@@ -220,7 +335,7 @@ def email_retry(*, message: EmailMessage) -> None:
         EmailMessage.objects.filter(pk=message.pk, status=EmailStatus.FAILED).update(
             status=EmailStatus.QUEUED, attempts=0, failed_at=None, updated_at=timezone.now()
         )
-        transaction.on_commit(lambda: email_enqueue(message_id=message.pk))
+        email_enqueue_after_commit(message_id=message.pk)
 
 
 # --- Tracking -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""An email backend for tests that fails on a script, then sends like locmem."""
+"""Email backends for tests: fail on a script, count connections, then send like locmem."""
 
 import smtplib
 
@@ -15,6 +15,21 @@ class ScriptedBackend(EmailBackend):
         if outcome is not None:
             raise outcome
         return super().send_messages(messages)
+
+
+class CountingBackend(ScriptedBackend):
+    """Scripted, and counts (class-wide) the connections opened and closed, as a
+    backend with a real connection would make and end them."""
+
+    opened = 0
+    closed = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return True
+
+    def close(self):
+        CountingBackend.closed += 1
 
 
 TRANSIENT = smtplib.SMTPServerDisconnected("connection unexpectedly closed")

@@ -4,12 +4,16 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_prerun
 from django.core import mail
+from django.db import transaction
 
 from notifications.models import EmailMessage, EmailStatus
+from notifications.services import email_queue
 from notifications.tasks import email_send
-from notifications.tests.backends import PERMANENT, TRANSIENT, ScriptedBackend
+from notifications.tests.backends import PERMANENT, TRANSIENT, CountingBackend, ScriptedBackend
 from notifications.tests.broker import QUEUES, broker_settled, broker_url, celery_on_broker, key_prefix_new
+from notifications.transport import transport_close
 from spirittours.celery import app
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -93,3 +97,39 @@ def test_a_task_run_twice_sends_once(worker, broker):
     assert broker_settled(url, key_prefix=prefix, timeout=90)  # the second task has run too
     message.refresh_from_db()
     assert (message.status, message.attempts, len(mail.outbox)) == (EmailStatus.SENT, 1, 1)
+
+
+def test_the_emails_of_a_transaction_go_in_one_task_over_one_connection(worker, broker, settings):
+    # given: a backend counting its connections, and a record of the tasks the worker runs
+    settings.EMAIL_BACKEND = "notifications.tests.backends.CountingBackend"
+    CountingBackend.opened = CountingBackend.closed = 0
+    ran: list[str] = []
+
+    def record(sender=None, **kwargs):
+        ran.append(sender.name)
+
+    task_prerun.connect(record, weak=False)
+    try:
+        # when: three emails are queued in one transaction
+        with transaction.atomic():
+            rows = [
+                email_queue(
+                    template="password_reset",
+                    to_email=f"cliente{n}@agencia.example",
+                    language="es",
+                    context={"url": "https://spirittours.example/reset/", "valid_hours": 24},
+                    dedupe_key=f"worker:batch:{n}",
+                )
+                for n in range(3)
+            ]
+        rows = [_settled(row) for row in rows]
+        url, prefix = broker
+        assert broker_settled(url, key_prefix=prefix, timeout=90)
+    finally:
+        task_prerun.disconnect(record)
+        transport_close()  # the worker thread's connection
+    # then: one task sent the three, over one connection, each once
+    assert ran == ["notifications.tasks.email_send_batch"]
+    assert [(row.status, row.attempts) for row in rows] == [(EmailStatus.SENT, 1)] * 3
+    assert (CountingBackend.opened, len(mail.outbox)) == (1, 3)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(row.to_email for row in rows)

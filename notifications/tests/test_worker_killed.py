@@ -11,7 +11,9 @@ has the email. Two ways a worker dies there:
   (`reject_on_worker_lost`) and runs it again in a new child.
 
 Either way that task finds the row `sending` and leaves it; the sweeper, once
-the attempt is older than STUCK_AFTER, queues the row again.
+the attempt is older than STUCK_AFTER, queues the row again. The emails go one
+task each, or all eight in one batch task (as a transaction's emails go): then
+the batch comes back whole, and its rerun sends only the rows still `queued`.
 """
 
 import collections
@@ -22,6 +24,7 @@ import signal
 import pytest
 from django.utils import timezone
 
+from notifications.enqueue import email_enqueue_many
 from notifications.models import EmailMessage, EmailStatus
 from notifications.tasks import STUCK_AFTER, email_send, email_sweep_stuck
 from notifications.tests.broker import (
@@ -63,13 +66,14 @@ def _statuses() -> collections.Counter:
 
 
 @pytest.mark.parametrize(
-    ("pool", "visibility_timeout"),
+    ("pool", "visibility_timeout", "batched"),
     [
-        ("solo", 5),  # the task comes back through the visibility timeout, shortened here
-        ("prefork", 3600),  # the task comes back through reject_on_worker_lost alone
+        ("solo", 5, False),  # the task comes back through the visibility timeout, shortened here
+        ("prefork", 3600, False),  # the task comes back through reject_on_worker_lost alone
+        ("prefork", 3600, True),  # the whole batch comes back so, its rerun sends the rest
     ],
 )
-def test_worker_killed_mid_send_repeats_only_that_email_with_the_same_message_id(pool, visibility_timeout):
+def test_worker_killed_mid_send_repeats_only_that_email_with_the_same_message_id(pool, visibility_timeout, batched):
     url, prefix = broker_url(), key_prefix_new()
     held_row = _rows()[HELD]
     handler = SinkHandler(hold=str(held_row.pk))
@@ -89,13 +93,20 @@ def test_worker_killed_mid_send_repeats_only_that_email_with_the_same_message_id
         second = None
         try:
             # given: one worker sending eight emails, stopped inside the handoff of the third
-            for pk in EmailMessage.objects.order_by("pk").values_list("pk", flat=True):
-                email_send.delay(message_id=pk)
+            ids = list(EmailMessage.objects.order_by("pk").values_list("pk", flat=True))
+            if batched:
+                email_enqueue_many(message_ids=ids)
+            else:
+                for pk in ids:
+                    email_send.delay(message_id=pk)
             assert handler.holding.wait(CEILING), "the worker never reached the SMTP sink"
             held_row.refresh_from_db()
             # the attempt was recorded before the handoff, so the row knows one may have happened
             assert (held_row.status, held_row.attempts) == (EmailStatus.SENDING, 1)
             assert held_row.last_attempt_at is not None
+            # the emails after it have not been touched: one email is in flight, no more
+            after = EmailMessage.objects.filter(pk__gt=held_row.pk).values_list("status", "attempts")
+            assert list(after) == [(EmailStatus.QUEUED, 0)] * (EMAILS - HELD - 1)
 
             # when: the process sending it is killed without warning
             if pool == "solo":

@@ -16,17 +16,22 @@ import json
 import django
 django.setup()
 from spirittours.celery import app
-from notifications.tasks import email_send, email_sweep_stuck
+from notifications.services import BATCH_SECONDS
+from notifications.tasks import email_send, email_send_batch, email_sweep_stuck
 conf = app.conf
 print(json.dumps({
     "transport": conf.broker_transport_options,
     "default_queue": conf.task_default_queue,
     "queues": sorted(app.amqp.queues),
-    "routes": {t.name: app.amqp.router.route({}, t.name)["queue"].name for t in (email_send, email_sweep_stuck)},
+    "routes": {
+        t.name: app.amqp.router.route({}, t.name)["queue"].name
+        for t in (email_send, email_send_batch, email_sweep_stuck)
+    },
     "other": app.amqp.router.route({}, "quotations.tasks.quotations_expire_due")["queue"].name,
-    "acks_late": email_send.acks_late,
-    "reject_on_worker_lost": email_send.reject_on_worker_lost,
+    "acks_late": [email_send.acks_late, email_send_batch.acks_late],
+    "reject_on_worker_lost": [email_send.reject_on_worker_lost, email_send_batch.reject_on_worker_lost],
     "retry_backoff_max": email_send.retry_backoff_max,
+    "batch_seconds": BATCH_SECONDS,
 }))
 """
 
@@ -61,6 +66,7 @@ def test_our_tasks_go_to_our_own_queues_under_our_key_prefix(conf):
     )
     assert conf["routes"] == {
         "notifications.tasks.email_send": "spirittours.email",
+        "notifications.tasks.email_send_batch": "spirittours.email",
         "notifications.tasks.email_sweep_stuck": "spirittours.email",
     }
     assert conf["other"] == "spirittours.default"
@@ -68,9 +74,11 @@ def test_our_tasks_go_to_our_own_queues_under_our_key_prefix(conf):
 
 
 def test_a_lost_email_task_comes_back_before_the_sweeper_and_a_waiting_one_never_runs_twice(conf):
-    assert (conf["acks_late"], conf["reject_on_worker_lost"]) == (True, True)
+    assert (conf["acks_late"], conf["reject_on_worker_lost"]) == ([True, True], [True, True])
     # retry countdown < visibility timeout < the sweeper's age
     assert conf["retry_backoff_max"] < conf["transport"]["visibility_timeout"] < STUCK_AFTER.total_seconds()
+    # a batch stops taking emails well before the broker would hand it to another worker
+    assert conf["batch_seconds"] <= conf["transport"]["visibility_timeout"] / 4
     assert conf["transport"]["visibility_timeout"] == 120
 
 
