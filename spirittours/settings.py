@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "payments",
     "reports",
     "whatsapp_bot",
+    "legacy",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,7 @@ ROOM_HEARTBEAT_SECONDS = env.float("ROOM_HEARTBEAT_SECONDS", default=15)
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = True
 if CELERY_BROKER_URL == "filesystem://":
     # A broker that needs no server: messages are files under var/broker, shared
     # by the web, worker and beat processes of one machine.
@@ -242,6 +244,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Health -------------------------------------------------------------------
+# /health/ checks every part (spirittours/health.py); /health/web/ only what a web
+# process needs to serve pages, for its liveness probe.
+HEALTH_CHECKS = {
+    "database": "spirittours.health.Database",
+    "cache": "spirittours.health.Cache",
+    "broker": "spirittours.health.Broker",
+    "worker": "spirittours.health.Worker",
+    "channel_layer": "spirittours.health.ChannelLayer",
+    "email_outbox": "notifications.health.EmailOutbox",
+}
+HEALTH_CHECKS_WEB = {name: HEALTH_CHECKS[name] for name in ("database", "cache", "channel_layer")}
+# An email queued and untouched for longer than this fails the outbox check (the
+# sweeper enqueues such rows again every 5 minutes); so does a backlog above the max.
+HEALTH_EMAIL_OLDEST_QUEUED_SECONDS = env.int("HEALTH_EMAIL_OLDEST_QUEUED_SECONDS", default=900)
+HEALTH_EMAIL_BACKLOG_MAX = env.int("HEALTH_EMAIL_BACKLOG_MAX", default=50_000)
 
 # --- Email --------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

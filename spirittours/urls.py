@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from payments.views import webhook_stripe
 from spirittours.areas import area_urlpatterns
+from spirittours.health import health, health_web
 from spirittours.views import home
 
 # 403.html and 404.html render through Django's own handlers; the 500 page must not need the request.
@@ -13,6 +14,9 @@ urlpatterns = [
     # Login, logout, the language switch (stores a logged-in user's choice) and the password reset.
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    # Probes: JSON, 200 or 503 naming the failing part (spirittours/health.py).
+    path("health/", health, name="health"),
+    path("health/web/", health_web, name="health_web"),
     path("anymail/", include("notifications.urls")),
     # Stripe's notifications: dj-stripe verifies and stores them, payments.stripe_hooks takes them on;
     # payments' view in front of it records a delivery without a signature too.
