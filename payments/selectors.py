@@ -1,6 +1,6 @@
 """Reads of the ledger for the booking pages."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from bookings.models import Booking
 from payments.models import Payment, Refund, RefundStatus
@@ -26,3 +26,9 @@ def refund_list_moving(*, booking: Booking) -> QuerySet[Refund]:
         .select_related("payment")
         .order_by("created_at", "pk")
     )
+
+
+def payment_counts_by_provider_and_status() -> dict[tuple[str, str], int]:
+    """How many payments each provider has in each status (only the pairs that occur)."""
+    rows = Payment.objects.order_by().values_list("provider", "status").annotate(count=Count("pk"))
+    return {(provider, status): count for provider, status, count in rows}

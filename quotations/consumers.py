@@ -65,6 +65,7 @@ from django.conf import settings
 from django.utils import translation
 
 from quotations.events import RoomEventKind
+from quotations.metrics import ROOM_SOCKETS_OPEN
 from quotations.privacy import Viewer, ViewerKind, room_catch_up, room_may_join, viewer_for
 from quotations.privacy.room import EventNames, RoomAudience, event_names, present_event_for_audience, room_audience
 from quotations.selectors import room_latest_seq
@@ -148,6 +149,7 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
         self.served = 0
         self.told = 0
         self.heartbeat: asyncio.Task | None = None
+        self.counted = False  # in ROOM_SOCKETS_OPEN
         self.moved = asyncio.Event()  # set whenever `served` moves on
         # Room events, resumes and heartbeats each send a run of frames and move the
         # positions; the heartbeat runs in its own task, so they take turns.
@@ -166,6 +168,8 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        ROOM_SOCKETS_OPEN.inc()
+        self.counted = True
         last_seq = _last_seq(self.scope["query_string"])
         frames, self.served = await database_sync_to_async(self._catch_up)(last_seq)
         self.told = last_seq or 0
@@ -202,6 +206,9 @@ class QuotationRoomConsumer(AsyncJsonWebsocketConsumer):
             # A disconnect has done this already; an error, or the server cancelling the
             # consumer, has not, and a beat outliving its socket would read the database forever.
             self.closed = True
+            if self.counted:
+                self.counted = False
+                ROOM_SOCKETS_OPEN.dec()
             if self.heartbeat is not None:
                 self.heartbeat.cancel()
             if self.joined:

@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from notifications.models import EmailMessage, EmailTemplate
@@ -218,3 +218,19 @@ def quotation_list_bidding_ended_unpriced(*, since: datetime.datetime) -> list[Q
         .select_related("owner")
         .order_by("bid_deadline", "pk")
     )
+
+
+def quotation_counts_by_status() -> dict[str, int]:
+    """How many quotations are in each status, every status present (zero included)."""
+    counts = dict(Quotation.objects.order_by().values_list("status").annotate(count=Count("pk")))
+    return {status: counts.get(status, 0) for status in QuotationStatus.values}
+
+
+def bids_received_count() -> int:
+    """Every bid a hotel has submitted, each revision counted."""
+    return HotelBid.objects.count()
+
+
+def room_events_count() -> int:
+    """Every event recorded in a quotation's room (each one published once)."""
+    return RoomEvent.objects.count()

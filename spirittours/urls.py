@@ -4,6 +4,7 @@ from django.urls import include, path
 from payments.views import webhook_stripe
 from spirittours.areas import area_urlpatterns
 from spirittours.health import health, health_web
+from spirittours.metrics import metrics
 from spirittours.views import home
 
 # 403.html and 404.html render through Django's own handlers; the 500 page must not need the request.
@@ -17,6 +18,8 @@ urlpatterns = [
     # Probes: JSON, 200 or 503 naming the failing part (spirittours/health.py).
     path("health/", health, name="health"),
     path("health/web/", health_web, name="health_web"),
+    # Prometheus; closed to the public (spirittours/metrics.py).
+    path("metrics", metrics, name="metrics"),
     path("anymail/", include("notifications.urls")),
     # Stripe's notifications: dj-stripe verifies and stores them, payments.stripe_hooks takes them on;
     # payments' view in front of it records a delivery without a signature too.
