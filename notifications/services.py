@@ -173,10 +173,13 @@ def email_deliver_batch(*, message_ids: list[int]) -> dict[str, int]:
 
     Returns how many ended how. Each email is claimed (committed) just before its
     handoff, so a worker dying mid-batch leaves at most the email in flight
-    `sending`; the ones after it are still `queued` for the batch's redelivery. An
+    `sending`; the ones after it are still `queued` for the batch's redelivery. The
+    outcome of one email and the claim of the next are one transaction (one commit an
+    email): a crash after it leaves only the claimed one in flight, as before. An
     email failing temporarily goes back to `queued` and into a new task, after its
     backoff (counted from the failure), with the others of the batch that failed at the
-    same attempt; the emails sent are not retried. After BATCH_SECONDS the remaining ids go on as a new task.
+    same attempt; the emails sent are not retried. After BATCH_SECONDS the remaining ids
+    go on as a new task.
     """
     started = time.monotonic()
     ids = list(dict.fromkeys(message_ids))
@@ -185,9 +188,23 @@ def email_deliver_batch(*, message_ids: list[int]) -> dict[str, int]:
     outcomes: collections.Counter = collections.Counter()
     retry: dict[int, list[int]] = collections.defaultdict(list)  # attempts made -> ids
     failed_at: dict[int, float] = {}  # attempts made -> when the first of those ids failed
+    handed: _Handed | None = None  # the email handed to the provider, its outcome not yet written
+
+    def settle() -> None:
+        nonlocal handed
+        if handed is None:
+            return
+        outcome = _record(handed)
+        outcomes[outcome] += 1
+        if outcome == "retry":
+            retry[handed.message.attempts].append(handed.message.pk)
+            failed_at.setdefault(handed.message.attempts, handed.at)
+        handed = None
+
     try:
         for position, pk in enumerate(ids):
             if position and time.monotonic() - started > BATCH_SECONDS:  # one email at least: progress
+                settle()
                 email_enqueue_many(message_ids=ids[position:])
                 outcomes["handed_on"] += len(ids) - position
                 break
@@ -195,19 +212,20 @@ def email_deliver_batch(*, message_ids: list[int]) -> dict[str, int]:
                 outcomes["skipped"] += 1
                 continue
             row = rows[pk]
-            if suppressed.includes(row.to_email):
-                claimed = _claim(message_id=pk, row=None)  # marks it suppressed, if still queued
-            else:
-                claimed = _claim(message_id=pk, row=row, suppression_checked=True)
+            with transaction.atomic():
+                settle()
+                if suppressed.includes(row.to_email):
+                    claimed = _claim(message_id=pk, row=None)  # marks it suppressed, if still queued
+                else:
+                    claimed = _claim(message_id=pk, row=row, suppression_checked=True)
             if isinstance(claimed, str):
                 outcomes[claimed] += 1
                 continue
-            outcome, _error = _attempt(claimed)
-            outcomes[outcome] += 1
-            if outcome == "retry":
-                retry[claimed.attempts].append(pk)
-                failed_at.setdefault(claimed.attempts, time.monotonic())
+            handed = _hand_over(claimed)
+        settle()
     finally:
+        if handed is not None:  # an error after the handoff: write what the provider said
+            settle()
         for attempts, again in retry.items():
             # The backoff counts from the failure, not from the end of the batch.
             waited = time.monotonic() - failed_at[attempts]
@@ -272,12 +290,19 @@ def _claim(*, message_id: int, row: EmailMessage | None, suppression_checked: bo
     return EmailMessage.objects.get(pk=message_id)
 
 
-def _attempt(message: EmailMessage) -> tuple[str, str]:
-    """Hand a claimed row to the provider and record the outcome: (outcome, error text).
+@dataclass
+class _Handed:
+    """An email handed to the provider and what came of it, to be written."""
 
-    The outcome is "sent", "retry" (back to `queued`, attempts left), "failed" or
-    "superseded" (the row moved on to another attempt meanwhile; nothing written).
-    """
+    message: EmailMessage
+    outcome: str  # "sent", "retry" or "failed"
+    error_text: str
+    fields: dict
+    at: float  # time.monotonic() of the outcome
+
+
+def _hand_over(message: EmailMessage) -> _Handed:
+    """Hand a claimed row to the provider; nothing is written yet (see `_record`)."""
     try:
         provider_id = _send(message)
     except Exception as error:
@@ -295,13 +320,29 @@ def _attempt(message: EmailMessage) -> tuple[str, str]:
             "provider_message_id": provider_id[:255],
             "last_error": "",
         }
+    return _Handed(message=message, outcome=outcome, error_text=error_text, fields=fields, at=time.monotonic())
+
+
+def _record(handed: _Handed) -> str:
+    """Write the outcome while the row still carries this attempt; "superseded" if it moved on."""
+    message = handed.message
     this_attempt = EmailMessage.objects.filter(pk=message.pk, status=EmailStatus.SENDING, attempts=message.attempts)
-    if not this_attempt.update(**fields, updated_at=timezone.now()):
+    if not this_attempt.update(**handed.fields, updated_at=timezone.now()):
         logger.warning(
-            "email %s: attempt %s ended %s after the row was handed on", message.pk, message.attempts, outcome
+            "email %s: attempt %s ended %s after the row was handed on", message.pk, message.attempts, handed.outcome
         )
-        return "superseded", error_text
-    return outcome, error_text
+        return "superseded"
+    return handed.outcome
+
+
+def _attempt(message: EmailMessage) -> tuple[str, str]:
+    """Hand a claimed row to the provider and record the outcome: (outcome, error text).
+
+    The outcome is "sent", "retry" (back to `queued`, attempts left), "failed" or
+    "superseded" (the row moved on to another attempt meanwhile; nothing written).
+    """
+    handed = _hand_over(message)
+    return _record(handed), handed.error_text
 
 
 def email_stuck_recover(*, stuck_after: datetime.timedelta) -> list[int]:

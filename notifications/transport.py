@@ -8,7 +8,10 @@ and every email is handed to it (`EmailMessage(connection=...)`). The same holds
 django-anymail's HTTP backends (one requests session) and for locmem in tests.
 
 Any error while sending closes the connection and forgets it: the next email opens a
-new one, so a connection in an unknown state is never reused. It is also closed when
+new one, so a connection in an unknown state is never reused. The one exception is an
+SMTP server refusing the email (a 4xx or 5xx reply to MAIL FROM, RCPT TO or DATA, other
+than 421): smtplib has then reset the session with RSET, and the connection is exactly
+as it was before the email, so the next email goes over it. It is also closed when
 it has been idle longer than IDLE_SECONDS (checked on the next use), when the email
 settings change (tests) and when the worker process shuts down
 (`transport_close`, connected to Celery's shutdown signals in notifications.tasks).
@@ -78,6 +81,9 @@ def transport_send(*, mail: EmailMessage) -> None:
     try:
         _send_on(connection, mail)
     except Exception as error:
+        if _session_reset(connection, error):
+            connection.last_used = time.monotonic()
+            raise
         _discard(connection)
         if not (reused and _failed_before_handoff(connection, error)):
             raise
@@ -170,6 +176,16 @@ def _failed_before_handoff(connection: _Connection, error: Exception) -> bool:
         return True
     # 421: the server is closing the channel, as one does to a client it timed out.
     return isinstance(error, smtplib.SMTPSenderRefused) and error.smtp_code == 421
+
+
+def _session_reset(connection: _Connection, error: Exception) -> bool:
+    """True when the server refused the email and smtplib reset the session (RSET) after it."""
+    smtp = getattr(connection.backend, "connection", None)
+    if not connection.smtp_watched or not isinstance(smtp, smtplib.SMTP) or smtp.sock is None:
+        return False  # not SMTP, or smtplib closed it (a 421, or the server hung up during RSET)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code != 421 for code, _message in error.recipients.values())
+    return isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError) and error.smtp_code != 421
 
 
 def _discard(connection: _Connection) -> None:
