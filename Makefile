@@ -8,7 +8,7 @@ WEB_PORT ?= 8000
 DEBUG ?= true
 export WEB_HOST WEB_PORT DEBUG
 
-.PHONY: run test lint deps dev-deps migrate seed screenshots clean
+.PHONY: run test lint deps dev-deps migrate seed backup restore screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,16 @@ lint: dev-deps
 # The whole suite: lint, import contract, pytest. Uses DATABASE_URL / REDIS_URL when set.
 test: lint
 	$(BIN)/pytest -p no:cacheprovider
+
+# A backup of the database (pg_dump, or SQLite's online backup) into BACKUP_DIR, var/backups/ by
+# default, named with the UTC time; `make backup KEEP=14` then removes all but the newest 14.
+backup: deps
+	$(BIN)/python manage.py backup_database $(if $(KEEP),--keep $(KEEP))
+
+# Replaces the database with the newest backup, or `make restore FILE=var/backups/<file>`; asks
+# first. Stop web, worker and beat before (docs/DEPLOYMENT.md, "Backups and restore").
+restore: deps
+	$(BIN)/python manage.py restore_database $(FILE)
 
 # docs/screenshots/<page>-<language>-<desktop|phone>.png of every page, made fresh by the
 # browser tests (needs PostgreSQL in DATABASE_URL and Debian's chromium; CI=true turns a

@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from spirittours.seeding import SeedLogin, SeedResult, seed_run
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Load the demo dataset (staff, clients, hotels, quotations in every status). Running it again changes nothing."
+    # argparse needs plain strings for the help texts.
+    help = (
+        "Load the demo dataset (staff, clients, hotels, quotations in every status). "
+        "Running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--allow-production",
             action="store_true",
-            help=gettext_lazy("Seed even though DEBUG is False (the demo users share a published password)."),
+            help="Seed even though DEBUG is False (the demo users share a published password).",
         )
 
     def handle(self, *args, allow_production: bool, **options) -> None:
