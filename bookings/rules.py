@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,3 +41,11 @@ def manifest_editable(*, booking: Booking, by: User, today: datetime.date | None
     except BookingError:
         return False
     return True
+
+
+def schedule_changeable_by(*, by: User) -> bool:
+    """Whether this user's level lets them build a booking's payment schedule again
+    (BOOKING_SCHEDULE_EDIT_FROM_LEVEL); whether the booking still allows it is the service's."""
+    if by.role != Role.STAFF or not by.is_active:
+        return False
+    return by.is_superuser or (by.staff_level or 0) >= settings.BOOKING_SCHEDULE_EDIT_FROM_LEVEL

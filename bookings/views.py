@@ -21,7 +21,7 @@ from bookings.forms import (
 )
 from bookings.panels import booking_panels
 from bookings.privacy import booking_get_visible, bookings_visible, present_booking, present_booking_list
-from bookings.rules import manifest_editable
+from bookings.rules import manifest_editable, schedule_changeable_by
 from bookings.selectors import booking_list_filter
 from bookings.services import (
     TravellerInput,
@@ -61,7 +61,7 @@ def booking_page(request: HttpRequest, pk: int, *, template: str, viewer_kind: s
         "ns": f"{viewer_kind}_bookings",
         "guide_form": GuideAssignForm(initial={"guide": booking.guide_id}) if viewer_kind == "staff" else None,
         "schedule_form": ScheduleForm(prefix="schedule")
-        if viewer_kind == "staff" and booking.status == "option"
+        if viewer_kind == "staff" and booking.status == "option" and schedule_changeable_by(by=request.user)
         else None,
         "may_cancel": booking_may_cancel(booking=booking, by=request.user),
         "cancel_terms": booking_cancellation_terms(booking=booking) if booking.status != "cancelled" else None,

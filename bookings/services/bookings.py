@@ -28,6 +28,7 @@ from bookings.money import (
     ScheduleRules,
     schedule_build,
 )
+from bookings.rules import schedule_changeable_by
 from bookings.shares import ROOM_ORDER
 from quotations.models import Quotation, QuotationStatus
 from quotations.selectors import exchange_factor
@@ -256,12 +257,7 @@ def booking_ledger_apply(
 def booking_schedule_change(*, booking: Booking, rules: ScheduleRules, by: User) -> Booking:
     """Staff from BOOKING_SCHEDULE_EDIT_FROM_LEVEL build a booking's schedule again with other rules,
     while no payment of it exists (once money moved, the schedule it was paid against stays)."""
-    level = by.staff_level or 0
-    if (
-        by.role != "staff"
-        or not by.is_active
-        or (level < settings.BOOKING_SCHEDULE_EDIT_FROM_LEVEL and not by.is_superuser)
-    ):
+    if not schedule_changeable_by(by=by):
         raise BookingError(_("Your permission level does not allow changing a payment schedule."), code="forbidden")
     with transaction.atomic():
         locked = booking_lock(booking=booking)

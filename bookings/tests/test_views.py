@@ -172,3 +172,14 @@ def test_the_staff_quotation_page_links_to_its_booking():
 
     assert f'href="/staff/bookings/quotation/{booking.quotation_id}/"' in html
     assert followed.status_code == 302 and followed["Location"] == f"/staff/bookings/{booking.pk}/"
+
+
+@pytest.mark.parametrize(("level", "offered"), [(4, False), (5, True)])
+def test_the_schedule_form_is_offered_only_to_staff_who_may_use_it(settings, level, offered):
+    settings.BOOKING_SCHEDULE_EDIT_FROM_LEVEL = 5
+    booking = booking_approved()
+
+    html = _http(StaffFactory(staff_level=level)).get(f"/staff/bookings/{booking.pk}/").content.decode()
+
+    assert ('data-testid="schedule-change"' in html) is offered
+    assert (f"/staff/bookings/{booking.pk}/schedule/" in html) is offered
