@@ -54,7 +54,7 @@ lint: dev-deps
 
 # The whole suite: lint, import contract, pytest. Uses DATABASE_URL / REDIS_URL when set.
 test: lint
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider --durations=15
 
 # A backup of the database (pg_dump, or SQLite's online backup) into BACKUP_DIR, var/backups/ by
 # default, named with the UTC time; `make backup KEEP=14` then removes all but the newest 14.
