@@ -162,7 +162,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "spirittours",
+            # Deployments sharing one Redis database need a prefix each (as for the layer and broker).
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="spirittours"),
         }
     }
     # redis-py 8 reads with a 5 s socket timeout by default, the same as the core
