@@ -107,3 +107,40 @@ def test_the_business_figures_are_the_database_counts(client, closed):
     assert samples[("spirittours_websocket_connections_open", ())] == ROOM_SOCKETS_OPEN._value.get()
     # django-prometheus' own request figures are there too.
     assert any(name == "django_http_requests_total_by_method_total" for name, _labels in samples)
+
+
+def test_several_processes_of_one_container_add_up_their_figures(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR (docker-compose.yml's web containers): each process writes its
+    figures to files there, and /metrics, in whichever process, reads them all."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="spirittours.settings",
+        DEBUG="true",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+        METRICS_TOKEN=TOKEN,
+        SPIRITTOURS_VAR_DIR=str(tmp_path / "var"),
+    )
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings; settings.METRICS_COLLECTORS = []\n"
+        "from django.test import Client\n"
+        "from quotations.metrics import ROOM_SOCKETS_OPEN\n"
+        "ROOM_SOCKETS_OPEN.inc(3)\n"
+        f"response = Client().get('/metrics', HTTP_AUTHORIZATION='Bearer {TOKEN}', HTTP_HOST='localhost')\n"
+        "print(response.status_code); print(response.content.decode())\n"
+    )
+    result = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    status, body = result.stdout.split("\n", 1)
+    assert status == "200"
+    assert "spirittours_websocket_connections_open 3.0" in body
+    assert any(path.name.startswith("gauge_livesum_") for path in tmp_path.iterdir())
