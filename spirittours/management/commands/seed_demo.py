@@ -8,8 +8,7 @@ from spirittours.seeding import SeedLogin, SeedResult, seed_run
 class Command(BaseCommand):
     # argparse needs plain strings for the help texts.
     help = (
-        "Load the demo dataset (staff, clients, hotels, quotations in every status). "
-        "Running it again changes nothing."
+        "Load the demo dataset (staff, clients, hotels, quotations in every status). Running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
