@@ -9,6 +9,7 @@ from notifications import services
 from notifications.models import EmailMessage, EmailStatus, EmailSuppression
 from notifications.services import MAX_ATTEMPTS, email_deliver_batch
 from notifications.tests.backends import PERMANENT, TRANSIENT, ScriptedBackend
+from notifications.tests.rows import email_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +37,7 @@ def republished(monkeypatch) -> list[tuple[list[int], float | None]]:
 
 
 def _rows(count: int, **fields) -> list[EmailMessage]:
-    return [
-        EmailMessage.objects.create(
-            template="payment_reminder",
-            language="es",
-            to_email=f"cliente{n}@agencia.example",
-            subject=f"Recordatorio {n}",
-            body_text=f"Hola {n}",
-            body_html=f"<p>Hola {n}</p>",
-            dedupe_key=f"batch:{n}",
-            **fields,
-        )
-        for n in range(count)
-    ]
+    return email_rows(count, key="batch", **fields)
 
 
 def _state(rows: list[EmailMessage]) -> list[tuple[str, int]]:

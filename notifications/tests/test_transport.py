@@ -16,6 +16,7 @@ from notifications.services import email_deliver, email_deliver_batch
 from notifications.tasks import email_connections_close
 from notifications.tests.backends import TRANSIENT, CountingBackend, ScriptedBackend
 from notifications.tests.broker import wait_for
+from notifications.tests.rows import email_rows
 from notifications.tests.smtp_sink import SinkHandler, sink_drop_connections, sink_start
 from notifications.transport import transport_close
 
@@ -23,18 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _rows(count: int) -> list[EmailMessage]:
-    return [
-        EmailMessage.objects.create(
-            template="payment_reminder",
-            language="es",
-            to_email=f"cliente{n}@agencia.example",
-            subject=f"Recordatorio {n}",
-            body_text=f"Hola {n}",
-            body_html=f"<p>Hola {n}</p>",
-            dedupe_key=f"transport:{n}",
-        )
-        for n in range(count)
-    ]
+    return email_rows(count, key="transport")
 
 
 def _state(*rows: EmailMessage) -> list[tuple[str, int]]:

@@ -37,6 +37,7 @@ from notifications.tests.broker import (
     worker_start,
     worker_stop,
 )
+from notifications.tests.rows import email_rows
 from notifications.tests.smtp_sink import SinkHandler, sink_start
 from spirittours.testing import current_database_url
 
@@ -47,18 +48,7 @@ CEILING = 120  # seconds; CI shares 2 cores with PostgreSQL, Redis and the worke
 
 
 def _rows() -> list[EmailMessage]:
-    return [
-        EmailMessage.objects.create(
-            template="payment_reminder",
-            language="es",
-            to_email=f"cliente{n}@agencia.example",
-            subject=f"Recordatorio {n}",
-            body_text=f"Hola {n}",
-            body_html=f"<p>Hola {n}</p>",
-            dedupe_key=f"killed-worker:{n}",
-        )
-        for n in range(EMAILS)
-    ]
+    return email_rows(EMAILS, key="killed-worker")
 
 
 def _statuses() -> collections.Counter:
