@@ -504,6 +504,14 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-        send_default_pii=False,
-        include_local_variables=False,
+        # Nothing about the people or the prices: no user, cookies, bodies, query strings,
+        # SQL parameters or local variables (sentry-sdk 3 collects them unless told not to).
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "stack_frame_variables": False,
+        },
     )

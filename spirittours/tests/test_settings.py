@@ -1,5 +1,6 @@
 """The settings module's promises: embedded defaults, and refusal to run unsafely."""
 
+import json
 import os
 import subprocess
 import sys
@@ -113,6 +114,31 @@ def test_deploy_check_fails_without_the_tracking_webhook_secret(tmp_path):
     result = _django(_production(tmp_path, ANYMAIL_WEBHOOK_SECRET=None), DEPLOY_CHECK)
     assert result.returncode != 0
     assert "ERRORS:\n?: (notifications.E001) ANYMAIL_WEBHOOK_SECRET is not set" in result.stderr
+
+
+def test_sentry_is_off_without_a_dsn_and_collects_no_personal_data_with_one(tmp_path):
+    show = (
+        "import json, sentry_sdk; client = sentry_sdk.get_client(); options = client.options; "
+        "collect = options.get('data_collection') or {}; "
+        "print(json.dumps([client.is_active(), options.get('dsn'), options.get('environment'), "
+        "sorted(i for i in client.integrations if i in ('django', 'celery')), "
+        "[collect.get(key) for key in ('user_info', 'cookies', 'http_bodies', 'url_query_params', "
+        "'database_query_data', 'stack_frame_variables')]]))"
+    )
+    off = _django(_production(tmp_path), show)
+    dsn = "https://public@sentry.example/7"
+    on = _django(_production(tmp_path, SENTRY_DSN=dsn, SENTRY_ENVIRONMENT="staging"), show)
+
+    assert off.returncode == 0, off.stderr
+    assert json.loads(off.stdout)[:4] == [False, None, None, []]
+    assert on.returncode == 0, on.stderr
+    assert json.loads(on.stdout) == [
+        True,
+        dsn,
+        "staging",
+        ["celery", "django"],
+        [False, {"mode": "off"}, [], {"mode": "off"}, False, False],
+    ]
 
 
 @pytest.mark.redis
