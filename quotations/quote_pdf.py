@@ -37,8 +37,9 @@ def quotation_pdf(*, quotation: Quotation, language: str) -> tuple[str, bytes]:
             terms=_(
                 "Prices are per person, in the currency shown, for the rooms, meal plans and services listed. "
                 "Approving the quote creates the booking with its payment schedule; the rooming list can be "
-                "completed until three weeks before arrival."
-            ),
+                "completed until %(days)s days before arrival."
+            )
+            % {"days": settings.BOOKING_ROOMING_CUTOFF_DAYS},
             seller_name=settings.BANK_ACCOUNT_HOLDER,
         )
     return f"{quotation.reference}.pdf", content

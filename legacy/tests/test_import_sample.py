@@ -290,3 +290,20 @@ def test_every_imported_row_names_the_object_it_became(owners, sample, run_impor
     assert HotelBid.objects.get(pk=records[("bids", "B-2")]).status == "superseded"
     assert Booking.objects.get(pk=records[("bookings", "K-1")]).reference == "OLDB-2026-0001"
     assert Payment.objects.get(pk=records[("payments", "P-2")]).idempotency_key == "legacy:P-2"
+
+
+def test_staff_read_on_the_timeline_that_a_quotation_came_from_the_old_system(owners, sample, run_import):
+    from django.test import Client as HttpClient
+
+    run_import(sample)
+    quotation = Quotation.objects.order_by("pk").first()
+    owners[0].language = "en"
+    owners[0].save(update_fields=["language"])
+    staff = HttpClient()
+    staff.force_login(owners[0])
+
+    html = staff.get(f"/staff/quotations/{quotation.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    timeline = html[html.index('data-testid="timeline"') :]
+    assert "Imported from the old system" in timeline
+    assert "legacy.imported" not in html

@@ -71,6 +71,8 @@ def _quotation_titles() -> dict[str, tuple[TimelineKind, str]]:
         "extra.removed": (TimelineKind.OTHER, _("Extra removed")),
         "quotation.changes_requested": (TimelineKind.REQUEST, _("The client asked for changes")),
         "quotation.declined": (TimelineKind.REQUEST, _("The client declined the quote")),
+        # Written by `manage.py import_legacy` on each quotation and booking it brought in.
+        "legacy.imported": (TimelineKind.OTHER, _("Imported from the old system")),
     }
 
 

@@ -188,3 +188,18 @@ def test_cancellation_lines_of_one_tier_or_none():
     # then one tier applies to any cancellation, and no tier gives no line
     assert one == ["Any cancellation: 100% retained"]
     assert none == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "words"), [("en", "until 30 days before arrival"), ("es", "hasta 30 días antes")])
+def test_the_quote_pdf_states_the_rooming_deadline_of_the_settings(settings, language, words):
+    from quotations.quote_pdf import quotation_pdf
+
+    settings.BOOKING_ROOMING_CUTOFF_DAYS = 30
+    contact = ClientContactFactory(language=language)
+    quotation = quotation_sent(client=ClientFactory(contacts=[contact]), rates=RATES)
+
+    _name, data = quotation_pdf(quotation=quotation, language=language)
+
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+    assert words in text
