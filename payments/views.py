@@ -318,6 +318,9 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
             "booking": booking,
             "state": state,
             "back_url": back_url,
+            # The receipt goes to the client's contacts (bookings.emails): a traveller who paid a
+            # share through their link is told so, not promised an email of their own.
+            "receipt_to_payer": payment.traveller is None or is_leader,
             "room_quotation_id": booking.quotation_id if is_leader else None,
         },
     )

@@ -111,3 +111,46 @@ def test_staff_record_a_transfer_in_the_back_office_through_the_same_service():
     assert Payment.objects.get().provider_reference == "ADMIN-1"
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("status", ["confirmed", "created"])
+def test_the_return_page_promises_the_receipt_to_whoever_gets_it(status):
+    from bookings.services import TravellerInput, traveller_add
+    from payments.travellers import payment_return_token
+
+    contact = ClientContactFactory(language="en")
+    booking = booking_approved(contact=contact)
+    ana = traveller_add(
+        booking=booking,
+        data=TravellerInput(full_name="Ana Ruiz Gómez", room_type="double", email="ana@viajeros.example"),
+        by=contact,
+    )
+    installment = booking.installments.order_by("position").first()
+
+    def paid(key: str, traveller) -> Payment:
+        return Payment.objects.create(
+            booking=booking,
+            installment=installment,
+            traveller=traveller,
+            amount=Decimal("30.00"),
+            currency=booking.currency,
+            provider="stripe",
+            status=status,
+            receipt_number=f"R-{key}" if status == "confirmed" else None,
+            idempotency_key=key,
+            provider_reference=f"cs_test_{key}",
+        )
+
+    def page(payment: Payment, http: HttpClient) -> str:
+        url = f"/pay/return/{payment_return_token(payment=payment)}/"
+        return http.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    by_traveller = page(paid("ana", ana), HttpClient())
+    by_leader = page(paid("leader", None), _http(contact))
+    by_traveller_as_leader = page(paid("ana-leader", ana), _http(contact))
+
+    organiser = "the group's organiser receives the receipt by email"
+    to_you = "we email you the receipt" if status == "created" else "We have emailed you the receipt"
+    assert organiser in by_traveller.lower() and to_you not in by_traveller
+    assert to_you in by_leader and organiser not in by_leader.lower()
+    assert to_you in by_traveller_as_leader
