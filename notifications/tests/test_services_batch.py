@@ -19,14 +19,6 @@ class Killed(BaseException):
 
 
 @pytest.fixture
-def scripted(settings):
-    settings.EMAIL_BACKEND = "notifications.tests.backends.ScriptedBackend"
-    ScriptedBackend.script = []
-    yield ScriptedBackend
-    ScriptedBackend.script = []
-
-
-@pytest.fixture
 def republished(monkeypatch) -> list[tuple[list[int], float | None]]:
     """The ids a batch hands back to the broker, with their countdown, recorded instead of run."""
     calls: list[tuple[list[int], float | None]] = []

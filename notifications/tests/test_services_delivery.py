@@ -18,14 +18,6 @@ from notifications.tasks import STUCK_AFTER, email_sweep_stuck
 from notifications.tests.backends import PERMANENT, TRANSIENT, ScriptedBackend
 
 
-@pytest.fixture
-def scripted(settings):
-    settings.EMAIL_BACKEND = "notifications.tests.backends.ScriptedBackend"
-    ScriptedBackend.script = []
-    yield ScriptedBackend
-    ScriptedBackend.script = []
-
-
 def _row(**fields) -> EmailMessage:
     return EmailMessage.objects.create(
         template="hotel_invitation",
