@@ -102,6 +102,8 @@ def test_a_savepoint_rolled_back_first_leaves_the_other_emails_published(publish
     ]
 
 
+# PostgreSQL: SQLite gives the rolled-back row's id to the next row, so the ids would not be distinct.
+@pytest.mark.postgres
 def test_a_savepoint_rolled_back_in_the_middle_sends_only_the_rows_that_exist(published):
     # given: the middle email of three is queued in a savepoint that rolls back
     with transaction.atomic():
